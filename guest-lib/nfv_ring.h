@@ -1,0 +1,177 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nfv_ring.h - single-producer single-consumer rings in shared memory.
+ *
+ * The ring's geometry (entry array, size, mask, entry size) and this side's
+ * own index live in struct nfv_ring, which each party keeps in its private
+ * memory.  Only the two indices and the entries are shared.  A party never
+ * reads back the index it writes: its private copy is authoritative, so a
+ * peer that scribbles over it cannot make us overwrite unread entries or
+ * re-read stale ones.  The peer's index is read once per burst and checked:
+ * an impossible value (more entries than the ring holds) returns -EPROTO.
+ *
+ * Ordering: the producer copies entries then store-releases prod; the
+ * consumer load-acquires prod then copies entries out, then store-releases
+ * cons; the producer load-acquires cons before reusing entries.
+ *
+ * Used unchanged by nfvisord and by NetLib (no DPDK dependency).
+ */
+#ifndef NFV_RING_H
+#define NFV_RING_H
+
+#include <errno.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "nfv_region.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Private view of one shared ring. */
+struct nfv_ring {
+	struct nfv_ring_shm *shm;	/**< shared indices */
+	uint8_t *entries;		/**< shared entry array */
+	uint32_t size;			/**< number of entries, power of two */
+	uint32_t mask;			/**< size - 1 */
+	uint32_t esize;			/**< bytes per entry */
+	uint32_t local;			/**< our index (prod or cons), authoritative */
+};
+
+/**
+ * Set up a private view of the ring at @shm.
+ *
+ * @param r      view to fill
+ * @param shm    start of the ring in the mapped region
+ * @param size   number of entries; must be a power of two
+ * @param esize  bytes per entry
+ * @param producer  non-zero if this side produces into the ring
+ * @return 0, or -EINVAL if size is not a power of two or esize is 0.
+ *
+ * The local index starts from the ring's current shared index of our side,
+ * which the host zeroes before handing the ring out.
+ */
+static inline int
+nfv_ring_init(struct nfv_ring *r, void *shm, uint32_t size, uint32_t esize,
+	      int producer)
+{
+	if (size == 0 || (size & (size - 1)) != 0 || esize == 0)
+		return -EINVAL;
+	r->shm = (struct nfv_ring_shm *)shm;
+	r->entries = (uint8_t *)shm + sizeof(struct nfv_ring_shm);
+	r->size = size;
+	r->mask = size - 1;
+	r->esize = esize;
+	r->local = producer ? __atomic_load_n(&r->shm->prod, __ATOMIC_RELAXED)
+			    : __atomic_load_n(&r->shm->cons, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/** Zero both shared indices and our local one (owner of the ring only). */
+static inline void
+nfv_ring_reset(struct nfv_ring *r)
+{
+	__atomic_store_n(&r->shm->prod, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&r->shm->cons, 0, __ATOMIC_RELAXED);
+	r->local = 0;
+}
+
+/** Bytes needed in shared memory for a ring of @size entries of @esize. */
+static inline uint64_t
+nfv_ring_bytes(uint32_t size, uint32_t esize)
+{
+	return sizeof(struct nfv_ring_shm) + (uint64_t)size * esize;
+}
+
+/**
+ * Producer: number of free entries, read from the consumer's index once.
+ * @return free entries (0..size), or -EPROTO if the consumer index claims
+ *         more entries consumed than were produced.
+ */
+static inline int
+nfv_ring_free_count(const struct nfv_ring *r)
+{
+	/* load-acquire pairs with the consumer's store-release of cons, so the
+	 * consumer's copies out of the entries are complete before we reuse. */
+	uint32_t cons = __atomic_load_n(&r->shm->cons, __ATOMIC_ACQUIRE);
+	uint32_t used = r->local - cons;
+
+	if (used > r->size)
+		return -EPROTO;
+	return (int)(r->size - used);
+}
+
+/**
+ * Producer: copy up to @n entries from @objs into the ring.
+ * @return number of entries enqueued (0..n), or -EPROTO (see free_count).
+ */
+static inline int
+nfv_ring_enqueue_burst(struct nfv_ring *r, const void *objs, unsigned int n)
+{
+	int room = nfv_ring_free_count(r);
+	const uint8_t *src = (const uint8_t *)objs;
+	unsigned int i;
+
+	if (room < 0)
+		return room;
+	if (n > (unsigned int)room)
+		n = (unsigned int)room;
+	for (i = 0; i < n; i++)
+		memcpy(r->entries + (uint64_t)((r->local + i) & r->mask) * r->esize,
+		       src + (uint64_t)i * r->esize, r->esize);
+	r->local += n;
+	/* store-release pairs with the consumer's load-acquire of prod: the
+	 * entries written above are visible before the new index. */
+	__atomic_store_n(&r->shm->prod, r->local, __ATOMIC_RELEASE);
+	return (int)n;
+}
+
+/**
+ * Consumer: number of entries ready, read from the producer's index once.
+ * @return ready entries (0..size), or -EPROTO if the producer index is more
+ *         than size ahead of ours (or behind it).
+ */
+static inline int
+nfv_ring_count(const struct nfv_ring *r)
+{
+	/* load-acquire pairs with the producer's store-release of prod. */
+	uint32_t prod = __atomic_load_n(&r->shm->prod, __ATOMIC_ACQUIRE);
+	uint32_t avail = prod - r->local;
+
+	if (avail > r->size)
+		return -EPROTO;
+	return (int)avail;
+}
+
+/**
+ * Consumer: copy up to @n entries out of the ring into private @objs.
+ * @return number of entries dequeued (0..n), or -EPROTO (see count).
+ */
+static inline int
+nfv_ring_dequeue_burst(struct nfv_ring *r, void *objs, unsigned int n)
+{
+	int avail = nfv_ring_count(r);
+	uint8_t *dst = (uint8_t *)objs;
+	unsigned int i;
+
+	if (avail < 0)
+		return avail;
+	if (n > (unsigned int)avail)
+		n = (unsigned int)avail;
+	for (i = 0; i < n; i++)
+		memcpy(dst + (uint64_t)i * r->esize,
+		       r->entries + (uint64_t)((r->local + i) & r->mask) * r->esize,
+		       r->esize);
+	r->local += n;
+	/* store-release pairs with the producer's load-acquire of cons: our
+	 * copies are done before the producer may overwrite the entries. */
+	__atomic_store_n(&r->shm->cons, r->local, __ATOMIC_RELEASE);
+	return (int)n;
+}
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NFV_RING_H */
