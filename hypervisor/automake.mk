@@ -1,1 +1,20 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# nfvisord: the host daemon.
+include hypervisor/ctl.mk
+
+sbin_PROGRAMS += hypervisor/nfvisord
+hypervisor_nfvisord_SOURCES = \
+	hypervisor/chain.c \
+	hypervisor/classify.c hypervisor/classify.h \
+	hypervisor/daemon.h \
+	hypervisor/ivshmem_server.c hypervisor/ivshmem_server.h \
+	hypervisor/main.c \
+	hypervisor/nf_manager.c \
+	hypervisor/options.c hypervisor/options.h \
+	hypervisor/ports.c \
+	hypervisor/stats.c hypervisor/stats.h \
+	hypervisor/switch.c \
+	hypervisor/unixsock.c hypervisor/unixsock.h \
+	hypervisor/util.c
+hypervisor_nfvisord_CFLAGS = $(AM_CFLAGS) $(NFV_DPDK_CFLAGS) $(NUMA_CFLAGS) $(JANSSON_CFLAGS)
+hypervisor_nfvisord_LDADD = hypervisor/libnfvctl_server.a $(NFV_TRUST_LIBS) $(JANSSON_LIBS) -lpthread

@@ -1,1 +1,21 @@
 # SPDX-License-Identifier: BSD-3-Clause
+# Check suites (TAP) and shell tests (exit 0 pass, 77 skip, 99 error).
+
+NFV_CHECK_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+
+check_PROGRAMS += tests/test_ring tests/test_trust tests/test_pool
+TESTS += tests/test_ring tests/test_trust tests/test_pool
+
+tests_test_ring_SOURCES = tests/test_ring.c
+tests_test_ring_CFLAGS = $(NFV_CHECK_CFLAGS)
+tests_test_ring_LDADD = $(CHECK_LIBS)
+
+tests_test_trust_SOURCES = tests/test_trust.c
+tests_test_trust_CFLAGS = $(NFV_CHECK_CFLAGS) $(NFV_DPDK_CFLAGS)
+tests_test_trust_LDADD = $(NFV_TRUST_LIBS) $(CHECK_LIBS)
+
+tests_test_pool_SOURCES = tests/test_pool.c
+tests_test_pool_CFLAGS = $(NFV_CHECK_CFLAGS) $(NFV_DPDK_CFLAGS)
+tests_test_pool_LDADD = $(NFV_TRUST_LIBS) $(CHECK_LIBS)
+
+include tests/pcaptools.mk

@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * nfv_app.c - command line, signals, attach and exit summary shared by the
+ * example NFs.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfv_app.h"
+
+/* The context the signal handler stops; NULL while there is none. */
+static struct netlib_ctx *app_ctx;
+static volatile sig_atomic_t app_signalled;
+
+static void
+on_signal(int sig)
+{
+	/* load-acquire pairs with the store-release in nfv_app_start(). */
+	struct netlib_ctx *ctx = __atomic_load_n(&app_ctx, __ATOMIC_ACQUIRE);
+
+	(void)sig;
+	app_signalled = 1;
+	if (ctx)
+		netlib_stop(ctx);
+}
+
+static int
+parse_uint(const struct nfv_app *app, const char *opt, const char *arg,
+	   unsigned long min, unsigned long max, unsigned long *out)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(arg, &end, 10);
+	if (errno || end == arg || *end || arg[0] == '-' || v < min || v > max) {
+		fprintf(stderr, "%s: --%s '%s' is not a number in %lu..%lu\n",
+			app->prog, opt, arg, min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+void
+nfv_app_init(struct nfv_app *app, const char *prog)
+{
+	memset(app, 0, sizeof(*app));
+	app->prog = prog;
+	app->name = prog;
+	app->action = NETLIB_ACT_NEXT;
+}
+
+void
+nfv_app_set_action(struct nfv_app *app, enum netlib_action action,
+		   uint16_t dest)
+{
+	app->action = action;
+	app->dest = dest;
+	app->nactions++;
+}
+
+int
+nfv_app_option(struct nfv_app *app, int opt, const char *arg)
+{
+	unsigned long v;
+
+	switch (opt) {
+	case 's':
+		app->socket = arg;
+		return 0;
+	case 'r':
+		if (parse_uint(app, "service", arg, 1, NETLIB_SERVICE_MAX, &v) < 0)
+			return -1;
+		app->service = (unsigned int)v;
+		return 0;
+	case 'n':
+		if (strlen(arg) > NETLIB_NAME_MAX) {
+			fprintf(stderr, "%s: --name '%s' is longer than %d bytes\n",
+				app->prog, arg, NETLIB_NAME_MAX);
+			return -1;
+		}
+		app->name = arg;
+		return 0;
+	case NFV_APP_OPT_TO_SERVICE:
+		if (parse_uint(app, "to-service", arg, 1, NETLIB_SERVICE_MAX, &v) < 0)
+			return -1;
+		nfv_app_set_action(app, NETLIB_ACT_TONF, (uint16_t)v);
+		return 0;
+	case NFV_APP_OPT_TO_PORT:
+		if (parse_uint(app, "to-port", arg, 0, UINT16_MAX, &v) < 0)
+			return -1;
+		nfv_app_set_action(app, NETLIB_ACT_OUT, (uint16_t)v);
+		return 0;
+	case NFV_APP_OPT_NEXT:
+		nfv_app_set_action(app, NETLIB_ACT_NEXT, 0);
+		return 0;
+	default:
+		return 1;
+	}
+}
+
+void
+nfv_app_usage(FILE *f)
+{
+	fprintf(f,
+		"  -s, --socket PATH    the trust domain's attach socket,\n"
+		"                       " NETLIB_SOCKET_DIR "/<domain>.sock (required)\n"
+		"  -r, --service ID     service this NF serves, 1..%d (required)\n"
+		"  -n, --name NAME      name nfvctl shows, at most %d bytes\n"
+		"                       (default: the program name)\n"
+		"      --to-service ID  send packets to service ID\n"
+		"      --to-port PORT   send packets out of port PORT\n"
+		"      --next           send packets to the next hop of their\n"
+		"                       chain (default)\n"
+		"  -h, --help           show this help and exit\n",
+		NETLIB_SERVICE_MAX, NETLIB_NAME_MAX);
+}
+
+static int
+check_options(const struct nfv_app *app)
+{
+	if (!app->socket) {
+		fprintf(stderr, "%s: missing --socket PATH: give the trust domain's attach socket, e.g. %s/default.sock\n",
+			app->prog, NETLIB_SOCKET_DIR);
+		return -1;
+	}
+	if (!app->service) {
+		fprintf(stderr, "%s: missing --service ID: give the service (1..%d) this NF serves\n",
+			app->prog, NETLIB_SERVICE_MAX);
+		return -1;
+	}
+	if (app->nactions > 1) {
+		fprintf(stderr, "%s: more than one action option given: choose one (see --help)\n",
+			app->prog);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+app_detach(struct nfv_app *app)
+{
+	__atomic_store_n(&app_ctx, NULL, __ATOMIC_RELEASE);
+	netlib_detach(app->ctx);
+	app->ctx = NULL;
+}
+
+int
+nfv_app_start(struct nfv_app *app)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	struct netlib_info info;
+	int ret;
+
+	app->status = NFV_APP_EXIT_USAGE;
+	if (check_options(app) < 0)
+		return -1;
+	app->status = 1;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGINT, &sa, NULL) < 0 || sigaction(SIGTERM, &sa, NULL) < 0) {
+		fprintf(stderr, "%s: cannot catch SIGINT/SIGTERM: %s\n", app->prog,
+			strerror(errno));
+		return -1;
+	}
+	app->ctx = netlib_attach(app->socket);
+	if (!app->ctx) {
+		if (app_signalled)
+			app->status = 0;
+		else
+			fprintf(stderr, "%s: cannot attach: %s\n", app->prog,
+				netlib_last_error());
+		return -1;
+	}
+	/* store-release pairs with the load-acquire in on_signal(). */
+	__atomic_store_n(&app_ctx, app->ctx, __ATOMIC_RELEASE);
+	if (app_signalled)
+		netlib_stop(app->ctx);
+	ret = netlib_register(app->ctx, (uint16_t)app->service, app->name);
+	if (ret < 0) {
+		if (ret == -EINTR)
+			app->status = 0;
+		else
+			fprintf(stderr, "%s: cannot register for service %u: %s\n",
+				app->prog, app->service, netlib_last_error());
+		app_detach(app);
+		return -1;
+	}
+	netlib_ctx_info(app->ctx, &info);
+	printf("%s: instance %d of service %u in domain '%s' (slot %u)\n",
+	       app->prog, info.instance_id, app->service, info.domain_name,
+	       info.slot);
+	fflush(stdout);
+	return 0;
+}
+
+int
+nfv_app_finish(struct nfv_app *app, int run_ret, const char *extra)
+{
+	struct netlib_stats st;
+
+	if (run_ret < 0)
+		fprintf(stderr, "%s: stopped: %s\n", app->prog, netlib_last_error());
+	netlib_stats(app->ctx, &st);
+	printf("%s: rx %" PRIu64 " tx %" PRIu64 " dropped %" PRIu64 " invalid %" PRIu64 "%s\n",
+	       app->prog, st.rx_pkts, st.tx_pkts - st.drop_pkts, st.drop_pkts,
+	       st.rx_invalid, extra);
+	app_detach(app);
+	return run_ret < 0;
+}

@@ -1,0 +1,222 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * netlib.c - context life cycle: attach, describe, stop, detach.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "netlib_priv.h"
+
+static __thread char netlib_errbuf[256];
+
+void
+netlib_set_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(netlib_errbuf, sizeof(netlib_errbuf), fmt, ap);
+	va_end(ap);
+}
+
+const char *
+netlib_last_error(void)
+{
+	return netlib_errbuf;
+}
+
+static int
+ctx_rings(struct netlib_ctx *ctx)
+{
+	const struct nfv_region_hdr *h = &ctx->hdr;
+	uint64_t off[NFV_RINGS_PER_SLOT];
+	int ret;
+
+	ctx->slot_idx = NFV_PEER_SLOT(ctx->peer_id);
+	ret = netlib_slot_rings(h, ctx->base, ctx->slot_idx, off);
+	if (ret < 0)
+		return ret;
+	ctx->slot = (struct nfv_slot *)(ctx->base + h->slot_off +
+					(uint64_t)ctx->slot_idx * h->slot_size);
+	/* Geometry comes from the checked private header copy; only the
+	 * indices are read from the shared rings. */
+	if (nfv_ring_init(&ctx->rx, ctx->base + off[NFV_RING_RX], h->ring_entries,
+			  h->desc_size, 0) < 0 ||
+	    nfv_ring_init(&ctx->tx, ctx->base + off[NFV_RING_TX], h->ring_entries,
+			  h->desc_size, 1) < 0 ||
+	    nfv_ring_init(&ctx->ctl, ctx->base + off[NFV_RING_CTL], h->ctl_entries,
+			  h->ctl_msg_size, 1) < 0 ||
+	    nfv_ring_init(&ctx->ctl_reply, ctx->base + off[NFV_RING_CTL_REPLY],
+			  h->ctl_entries, h->ctl_msg_size, 0) < 0) {
+		netlib_set_error("slot %u: cannot set up its rings", ctx->slot_idx);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int
+ctx_bufs(struct netlib_ctx *ctx)
+{
+	const struct nfv_region_hdr *h = &ctx->hdr;
+	uint32_t i;
+
+	/* Descriptor offsets and lengths are 16-bit: no data beyond 64 KiB. */
+	ctx->buf_room = h->buf_stride > UINT16_MAX ? UINT16_MAX : h->buf_stride;
+	ctx->descs = calloc(h->ring_entries, sizeof(*ctx->descs));
+	ctx->pkts = calloc(h->nbufs, sizeof(*ctx->pkts));
+	if (!ctx->descs || !ctx->pkts) {
+		netlib_set_error("out of memory for %u packet handles", h->nbufs);
+		return -ENOMEM;
+	}
+	for (i = 0; i < h->nbufs; i++) {
+		struct netlib_pkt *p = &ctx->pkts[i];
+
+		p->buf = ctx->base + h->buf_off + (uint64_t)i * h->buf_stride;
+		p->idx = i;
+		p->room = ctx->buf_room;
+		p->action = NFV_ACT_NEXT;
+	}
+	return 0;
+}
+
+static void
+ctx_free(struct netlib_ctx *ctx)
+{
+	ctx->be->ops->close(ctx->be);
+	if (ctx->wake_fd >= 0)
+		close(ctx->wake_fd);
+	free(ctx->descs);
+	free(ctx->pkts);
+	free(ctx);
+}
+
+struct netlib_ctx *
+netlib_ctx_open(struct netlib_backend *be)
+{
+	struct netlib_ctx *ctx = calloc(1, sizeof(*ctx));
+	uint64_t len = 0;
+	void *base = NULL;
+	int ret;
+
+	if (!ctx) {
+		be->ops->close(be);
+		netlib_set_error("out of memory for a NetLib context");
+		errno = ENOMEM;
+		return NULL;
+	}
+	ctx->be = be;
+	ctx->wake_fd = -1;
+	ctx->instance_id = -1;
+	ctx->ctl_timeout_ms = NETLIB_CTL_TIMEOUT_MS;
+
+	ret = be->ops->map(be, &base, &len);
+	if (ret == 0) {
+		ctx->base = base;
+		ctx->peer_id = be->ops->peer_id(be);
+		ret = netlib_region_check(base, len, &ctx->hdr);
+	}
+	if (ret == 0)
+		ret = ctx_rings(ctx);
+	if (ret == 0)
+		ret = ctx_bufs(ctx);
+	if (ret == 0) {
+		ctx->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+		if (ctx->wake_fd < 0) {
+			ret = -errno;
+			netlib_set_error("eventfd: %s", strerror(errno));
+		}
+	}
+	if (ret < 0) {
+		ctx_free(ctx);
+		errno = -ret;
+		return NULL;
+	}
+	return ctx;
+}
+
+struct netlib_ctx *
+netlib_attach(const char *path)
+{
+	struct netlib_backend *be;
+
+	if (!path || !*path) {
+		netlib_set_error("no attach socket given (it is %s/<domain>.sock)",
+				 NETLIB_SOCKET_DIR);
+		errno = EINVAL;
+		return NULL;
+	}
+	be = netlib_process_open(path, NETLIB_ATTACH_TIMEOUT_MS);
+	if (!be)
+		return NULL;
+	return netlib_ctx_open(be);
+}
+
+void
+netlib_stop(struct netlib_ctx *ctx)
+{
+	uint64_t one = 1;
+	int saved_errno = errno;
+	ssize_t r;
+
+	/* store-release pairs with the load-acquire in netlib_stopping(): a
+	 * loop woken by the write below sees the flag. */
+	__atomic_store_n(&ctx->stop, 1, __ATOMIC_RELEASE);
+	/* Only fails (EAGAIN) once the counter is near 2^64: it is set anyway. */
+	r = write(ctx->wake_fd, &one, sizeof(one));
+	(void)r;
+	errno = saved_errno;
+}
+
+int
+netlib_ctx_info(const struct netlib_ctx *ctx, struct netlib_info *info)
+{
+	const struct nfv_region_hdr *h;
+
+	if (!ctx || !info)
+		return -EINVAL;
+	h = &ctx->hdr;
+	memset(info, 0, sizeof(*info));
+	_Static_assert(sizeof(info->domain_name) == NFV_DOMAIN_NAME_MAX,
+		       "domain name sizes differ");
+	memcpy(info->domain_name, h->domain_name, sizeof(info->domain_name));
+	info->domain_id = h->domain_id;
+	info->peer_id = ctx->peer_id;
+	info->slot = ctx->slot_idx;
+	info->nslots = h->nslots;
+	info->instance_id = ctx->instance_id;
+	info->service_id = ctx->service_id;
+	info->nbufs = h->nbufs;
+	info->buf_size = h->buf_stride;
+	info->buf_headroom = h->buf_headroom;
+	info->ring_entries = h->ring_entries;
+	info->ctl_entries = h->ctl_entries;
+	info->region_size = h->region_size;
+	return 0;
+}
+
+int
+netlib_stats(const struct netlib_ctx *ctx, struct netlib_stats *stats)
+{
+	if (!ctx || !stats)
+		return -EINVAL;
+	*stats = ctx->stats;
+	return 0;
+}
+
+void
+netlib_detach(struct netlib_ctx *ctx)
+{
+	struct nfv_ctl_msg msg = { .type = NFV_CTL_UNREGISTER };
+
+	if (!ctx)
+		return;
+	/* Best effort: closing the socket tells nfvisord as well. */
+	if (ctx->instance_id >= 0 && ctx->host_err == 0)
+		netlib_ctl_send(ctx, &msg);
+	ctx_free(ctx);
+}

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * netlib_priv.h - NetLib internals shared by its source files and its unit
+ * tests (not installed).
+ */
+#ifndef NETLIB_PRIV_H
+#define NETLIB_PRIV_H
+
+#include <stdint.h>
+#include <time.h>
+
+#include "netlib.h"
+#include "netlib_backend.h"
+#include "nfv_region.h"
+#include "nfv_ring.h"
+
+/** Empty RX polls before the run loop goes to sleep on its doorbell. */
+#define NETLIB_IDLE_POLLS 2000
+/** Longest sleep of the run loop, so a lost doorbell costs at most this. */
+#define NETLIB_SLEEP_MS 100
+/** Re-check period of the CTL-reply ring while waiting for a reply. */
+#define NETLIB_CTL_RECHECK_MS 10
+/** Largest ring netlib accepts: ring counts are returned as int. */
+#define NETLIB_RING_MAX (1u << 30)
+
+/** Handle on one buffer; ctx->pkts[i] is the handle of buffer i. */
+struct netlib_pkt {
+	uint8_t *buf;		/* buffer start in our mapping */
+	uint32_t idx;		/* buffer index */
+	uint32_t room;		/* usable bytes: buf_stride, capped to 16 bits */
+	uint32_t data_off;	/* packet start from buf */
+	uint32_t data_len;	/* packet length */
+	uint32_t flow_hash;	/* from the RX descriptor */
+	uint16_t dest;		/* service or port for TONF / OUT */
+	uint8_t action;		/* enum nfv_action */
+};
+
+struct netlib_ctx {
+	struct netlib_backend *be;	/* transport to the host */
+	uint8_t *base;			/* region start in our mapping */
+	struct nfv_region_hdr hdr;	/* validated private copy */
+	struct nfv_slot *slot;		/* own slot (shared) */
+	uint32_t slot_idx;		/* own slot number */
+	uint32_t peer_id;		/* own ivshmem peer id */
+	struct nfv_ring rx;		/* host -> NF descriptors */
+	struct nfv_ring tx;		/* NF -> host descriptors */
+	struct nfv_ring ctl;		/* NF -> host requests */
+	struct nfv_ring ctl_reply;	/* host -> NF replies */
+	struct nfv_desc *descs;		/* burst staging, ring_entries */
+	struct netlib_pkt *pkts;	/* one handle per buffer */
+	uint32_t buf_room;		/* buf_stride, capped to 16 bits */
+	int wake_fd;			/* eventfd netlib_stop() writes */
+	int stop;			/* netlib_stop() was called */
+	int host_err;			/* 0, or why the host is unusable */
+	int ctl_timeout_ms;		/* reply timeout of control requests */
+	uint32_t ctl_seq;		/* last control request number */
+	int instance_id;		/* -1 until registered */
+	uint16_t service_id;		/* 0 until registered */
+	struct netlib_stats stats;	/* counters */
+};
+
+/**
+ * Copy the region header at @base into @hdr and check that it describes a
+ * layout this NetLib understands and that fits in @len bytes.
+ * @return 0, or -EMSGSIZE, -EBADMSG, -EPROTONOSUPPORT, -EPROTO, -ERANGE,
+ *         -EINVAL (see netlib_attach()); netlib_last_error() says which
+ *         field is wrong.
+ */
+NETLIB_INTERNAL int
+netlib_region_check(const void *base, uint64_t len, struct nfv_region_hdr *hdr);
+
+/**
+ * Find the rings of slot @slot_idx: check that the slot exists and that
+ * the offsets the host wrote in it agree with the header's layout.
+ * @param off  receives the offset of each ring (enum nfv_ring_kind)
+ * @return 0, or -ERANGE.
+ */
+NETLIB_INTERNAL int
+netlib_slot_rings(const struct nfv_region_hdr *hdr, const void *base,
+		  uint32_t slot_idx, uint64_t off[NFV_RINGS_PER_SLOT]);
+
+/**
+ * Build a context over an opened backend; takes @be over (closed on
+ * failure too).
+ * @return a context, or NULL with errno set.
+ */
+NETLIB_INTERNAL struct netlib_ctx *
+netlib_ctx_open(struct netlib_backend *be);
+
+/**
+ * Wait up to @timeout_ms for own doorbell @vector, netlib_stop() or a host
+ * event, and acknowledge the doorbell.
+ * @return 0, or -EPIPE if the host is gone, or -errno if poll() failed.
+ */
+NETLIB_INTERNAL int
+netlib_wait(struct netlib_ctx *ctx, unsigned int vector, int timeout_ms);
+
+/** Milliseconds of CLOCK_MONOTONIC, for deadlines. */
+static inline int64_t
+netlib_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/** Has netlib_stop() been called on @ctx? */
+static inline int
+netlib_stopping(const struct netlib_ctx *ctx)
+{
+	/* load-acquire pairs with the store-release in netlib_stop(). */
+	return __atomic_load_n(&ctx->stop, __ATOMIC_ACQUIRE);
+}
+
+/**
+ * Send a control message without waiting for a reply: number it, enqueue
+ * it and ring the host's CTL doorbell.
+ * @return 0, or -EAGAIN (ring full), -EPROTO (ring corrupted), -EPIPE.
+ */
+NETLIB_INTERNAL int
+netlib_ctl_send(struct netlib_ctx *ctx, struct nfv_ctl_msg *msg);
+
+/** Record the one-line message netlib_last_error() returns. */
+NETLIB_INTERNAL void
+netlib_set_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+#endif /* NETLIB_PRIV_H */

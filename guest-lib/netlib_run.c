@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * netlib_run.c - the data path: RX/TX bursts, doorbell waits, run loop.
+ *
+ * Descriptors are copied out of the shared RX ring into private memory
+ * (ctx->descs) once and checked there, so a descriptor changed after the
+ * check cannot move a packet handle outside its buffer.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+
+#include "netlib_priv.h"
+
+static inline void
+cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ volatile("yield" ::: "memory");
+#else
+	__asm__ volatile("" ::: "memory");
+#endif
+}
+
+static int
+ring_corrupt(struct netlib_ctx *ctx, const char *ring)
+{
+	netlib_set_error("slot %u: nfvisord corrupted the %s ring index (restart nfvisord)",
+			 ctx->slot_idx, ring);
+	return -EPROTO;
+}
+
+int
+netlib_rx_burst(struct netlib_ctx *ctx, struct netlib_pkt **pkts, unsigned int n)
+{
+	const uint32_t nbufs = ctx->hdr.nbufs;
+	const uint32_t room = ctx->buf_room;
+	unsigned int i, got = 0;
+	int ret;
+
+	if (n > ctx->hdr.ring_entries)
+		n = ctx->hdr.ring_entries;
+	ret = nfv_ring_dequeue_burst(&ctx->rx, ctx->descs, n);
+	if (ret < 0)
+		return ring_corrupt(ctx, "RX");
+	for (i = 0; i < (unsigned int)ret; i++) {
+		const struct nfv_desc *d = &ctx->descs[i];
+		struct netlib_pkt *p;
+
+		if (d->buf >= nbufs || (uint64_t)d->data_off + d->data_len > room) {
+			ctx->stats.rx_invalid++;
+			continue;
+		}
+		p = &ctx->pkts[d->buf];
+		p->data_off = d->data_off;
+		p->data_len = d->data_len;
+		p->flow_hash = d->flow_hash;
+		p->action = NFV_ACT_NEXT;
+		p->dest = 0;
+		__builtin_prefetch(p->buf + p->data_off);
+		pkts[got++] = p;
+	}
+	if (got) {
+		ctx->stats.rx_pkts += got;
+		__atomic_store_n(&ctx->slot->nf_rx_pkts, ctx->stats.rx_pkts,
+				 __ATOMIC_RELAXED);
+	}
+	return (int)got;
+}
+
+int
+netlib_tx_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts,
+		unsigned int n)
+{
+	int room = nfv_ring_free_count(&ctx->tx);
+	unsigned int i;
+	int ret;
+
+	if (room < 0)
+		return ring_corrupt(ctx, "TX");
+	if (n > (unsigned int)room)
+		n = (unsigned int)room;
+	for (i = 0; i < n; i++) {
+		const struct netlib_pkt *p = pkts[i];
+
+		ctx->descs[i] = (struct nfv_desc){
+			.buf = p->idx,
+			.data_off = (uint16_t)p->data_off,
+			.data_len = (uint16_t)p->data_len,
+			.action = p->action,
+			.dest = p->dest,
+			.flow_hash = p->flow_hash,
+		};
+	}
+	ret = nfv_ring_enqueue_burst(&ctx->tx, ctx->descs, n);
+	if (ret < 0)
+		return ring_corrupt(ctx, "TX");
+	for (i = 0; i < (unsigned int)ret; i++)
+		ctx->stats.drop_pkts += pkts[i]->action == NFV_ACT_DROP;
+	if (ret) {
+		ctx->stats.tx_pkts += (unsigned int)ret;
+		__atomic_store_n(&ctx->slot->nf_tx_pkts, ctx->stats.tx_pkts,
+				 __ATOMIC_RELAXED);
+	}
+	return ret;
+}
+
+int
+netlib_wait(struct netlib_ctx *ctx, unsigned int vector, int timeout_ms)
+{
+	struct netlib_backend *be = ctx->be;
+	struct pollfd pfd[3] = {
+		{ .fd = be->ops->doorbell_fd(be, vector), .events = POLLIN },
+		{ .fd = ctx->wake_fd, .events = POLLIN },
+		{ .fd = be->ops->host_fd(be), .events = POLLIN },
+	};
+	int ret;
+
+	if (ctx->host_err)
+		return ctx->host_err;
+	if (poll(pfd, 3, timeout_ms) < 0) {
+		if (errno == EINTR)
+			return 0;
+		ret = -errno;
+		netlib_set_error("poll on the doorbell: %s", strerror(errno));
+		return ret;
+	}
+	if (pfd[0].revents & (POLLERR | POLLNVAL)) {
+		netlib_set_error("doorbell %u is unusable (revents 0x%x)", vector,
+				 (unsigned int)pfd[0].revents);
+		return -EIO;
+	}
+	if (pfd[0].revents & POLLIN)
+		be->ops->doorbell_ack(be, vector);
+	if (pfd[2].revents) {
+		ret = be->ops->host_event(be);
+		if (ret < 0) {
+			ctx->host_err = ret;
+			return ret;
+		}
+	}
+	return 0;
+}
+
+/* Sleep on the data doorbell unless packets arrived meanwhile. */
+static int
+run_sleep(struct netlib_ctx *ctx)
+{
+	int ret = 0;
+	int n;
+
+	__atomic_store_n(&ctx->slot->sleeping, 1, __ATOMIC_RELAXED);
+	/* Full fence pairs with nfvisord's full fence between publishing an
+	 * RX prod and reading `sleeping`: either it sees sleeping == 1 and
+	 * rings us, or the count below sees its new prod. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	n = nfv_ring_count(&ctx->rx);
+	if (n == 0)
+		ret = netlib_wait(ctx, NFV_VEC_DATA, NETLIB_SLEEP_MS);
+	else if (n < 0)
+		ret = ring_corrupt(ctx, "RX");
+	/* Relaxed: a stale 1 only costs nfvisord one needless doorbell. */
+	__atomic_store_n(&ctx->slot->sleeping, 0, __ATOMIC_RELAXED);
+	return ret;
+}
+
+/* Hand back all @n packets, waiting while the TX ring is full. */
+static int
+run_tx_all(struct netlib_ctx *ctx, struct netlib_pkt **pkts, unsigned int n)
+{
+	unsigned int sent = 0, spins = 0;
+	int ret;
+
+	while (sent < n) {
+		ret = netlib_tx_burst(ctx, pkts + sent, n - sent);
+		if (ret < 0)
+			return ret;
+		sent += (unsigned int)ret;
+		if (ret > 0) {
+			spins = 0;
+			continue;
+		}
+		if (netlib_stopping(ctx))
+			return 0;
+		if (spins < NETLIB_IDLE_POLLS) {
+			spins++;
+			cpu_relax();
+			continue;
+		}
+		/* Still full: back off 1 ms at a time, watching stop and the host. */
+		ret = netlib_wait(ctx, NFV_VEC_DATA, 1);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}
+
+int
+netlib_run(struct netlib_ctx *ctx, netlib_pkt_handler handler, void *arg)
+{
+	struct netlib_pkt *pkts[NETLIB_BURST];
+	unsigned int idle = 0;
+	int i, n, ret;
+
+	if (!handler || ctx->instance_id < 0) {
+		netlib_set_error("netlib_run needs a packet handler and a registered context (call netlib_register first)");
+		return -EINVAL;
+	}
+	while (!netlib_stopping(ctx)) {
+		n = netlib_rx_burst(ctx, pkts, NETLIB_BURST);
+		if (n < 0)
+			return n;
+		if (n == 0) {
+			if (idle < NETLIB_IDLE_POLLS) {
+				idle++;
+				cpu_relax();
+				continue;
+			}
+			idle = 0;
+			ret = run_sleep(ctx);
+			if (ret < 0)
+				return ret;
+			continue;
+		}
+		idle = 0;
+		for (i = 0; i < n; i++)
+			handler(ctx, pkts[i], arg);
+		ret = run_tx_all(ctx, pkts, (unsigned int)n);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
+}

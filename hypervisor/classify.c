@@ -1,0 +1,80 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_byteorder.h>
+#include <rte_ether.h>
+#include <rte_hash_crc.h>
+#include <rte_ip.h>
+
+#include "classify.h"
+
+#define HDR_COPY 128u
+
+static void
+parse_ports(const uint8_t *l4, uint32_t room, struct nfv_flow_key *key)
+{
+	if (room < 4)
+		return;
+	if (key->proto == IPPROTO_TCP || key->proto == IPPROTO_UDP ||
+	    key->proto == IPPROTO_SCTP) {
+		memcpy(&key->sport, l4, 2);
+		memcpy(&key->dport, l4 + 2, 2);
+	}
+}
+
+int
+nfv_flow_key_parse(const void *data, uint32_t len, struct nfv_flow_key *key)
+{
+	uint8_t h[HDR_COPY];
+	uint32_t n = len < HDR_COPY ? len : HDR_COPY;
+	uint32_t off = sizeof(struct rte_ether_hdr);
+	uint16_t type;
+
+	memset(key, 0, sizeof(*key));
+	memcpy(h, data, n);	/* the only read of shared memory */
+	if (n < off)
+		return -EINVAL;
+	memcpy(&type, h + 12, 2);
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_VLAN) && n >= off + 4) {
+		memcpy(&type, h + 16, 2);
+		off += 4;
+	}
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) &&
+	    n >= off + sizeof(struct rte_ipv4_hdr)) {
+		const struct rte_ipv4_hdr *ip = (const void *)(h + off);
+		uint32_t ihl = (uint32_t)(ip->version_ihl & 0xf) * 4;
+
+		if (ihl < sizeof(*ip))
+			return -EINVAL;
+		key->ipv = 4;
+		key->proto = ip->next_proto_id;
+		memcpy(key->src, &ip->src_addr, 4);
+		memcpy(key->dst, &ip->dst_addr, 4);
+		/* Only a first (or only) fragment carries the ports. */
+		if ((ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) == 0 &&
+		    n > off + ihl)
+			parse_ports(h + off + ihl, n - off - ihl, key);
+		return 0;
+	}
+	if (type == rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV6) &&
+	    n >= off + sizeof(struct rte_ipv6_hdr)) {
+		const struct rte_ipv6_hdr *ip6 = (const void *)(h + off);
+
+		key->ipv = 6;
+		key->proto = ip6->proto;
+		memcpy(key->src, ip6->src_addr, 16);
+		memcpy(key->dst, ip6->dst_addr, 16);
+		off += sizeof(*ip6);
+		if (n > off)
+			parse_ports(h + off, n - off, key);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+uint32_t
+nfv_flow_hash(const struct nfv_flow_key *key)
+{
+	return rte_hash_crc(key, sizeof(*key), 0x4e465653);
+}

@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * daemon.h - nfvisord's state, shared by its two threads.
+ *
+ * Threads: the worker (the EAL main lcore) owns the data path: ports,
+ * rings, buffers, the ownership tables, services and chains; it is the only
+ * writer of every packet counter.  The control thread owns sockets: the
+ * control socket, the attach sockets, peers' fds and liveness; it reads
+ * counters and moves NF slots through their life with atomic state changes
+ * that the worker acts on (see enum nf_state).  Anything else the control
+ * thread needs done on the data path it posts to the worker's mailbox.
+ */
+#ifndef NFV_DAEMON_H
+#define NFV_DAEMON_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <rte_ethdev.h>
+
+#include "domain.h"
+#include "drops.h"
+#include "nfv_ring.h"
+
+#define NFV_BURST 32u
+#define NFV_MAX_PORTS 16u
+#define NFV_MAX_HOPS 8u
+#define NFV_MAX_INSTANCES 16u
+#define NFV_MAX_VISITS 16u		/* NF deliveries per packet: loop guard */
+#define NFV_HOP_NONE 0xffu		/* packet has left its chain (TONF) */
+
+/** Statistics counters: one writer (the worker), readers anywhere. */
+#define NFV_STAT_ADD(c, n) __atomic_store_n(&(c), (c) + (n), __ATOMIC_RELAXED)
+#define NFV_STAT_GET(c) __atomic_load_n(&(c), __ATOMIC_RELAXED)
+
+/** Life of an NF slot; arrows say which thread moves it. */
+enum nf_state {
+	NF_FREE = 0,		/* ctl -> ATTACHED when a peer connects */
+	NF_ATTACHED,		/* worker -> RUNNING on REGISTER */
+	NF_RUNNING,		/* worker -> QUARANTINED on protocol abuse */
+	NF_QUARANTINED,		/* buffers already reclaimed, gets nothing */
+	NF_CLOSING,		/* ctl: peer gone; worker reclaims -> CLOSED */
+	NF_CLOSED,		/* ctl scrubs, closes fds -> FREE */
+};
+
+enum nf_kind { NF_KIND_PROCESS, NF_KIND_VM };
+
+struct nfv_hdomain;
+
+/** A chain hop. */
+enum hop_type { HOP_NF, HOP_PORT, HOP_DROP };
+struct nfv_hop {
+	uint8_t type;		/* enum hop_type */
+	uint16_t id;		/* service id or port id */
+};
+
+struct nfv_chain {
+	uint8_t nhops;
+	struct nfv_hop hop[NFV_MAX_HOPS];
+	uint32_t capacity;	/* packets in flight it admits */
+	uint32_t inflight;	/* admitted, not yet transmitted or dropped */
+};
+
+/** Host-private packet metadata, indexed by buffer index. */
+struct nfv_pkt_meta {
+	uint8_t chain;		/* chain the packet follows */
+	uint8_t hop;		/* hop it is at, or NFV_HOP_NONE */
+	uint8_t visits;		/* NF deliveries so far */
+	uint8_t in_port;	/* port it arrived on */
+	uint32_t flow_hash;	/* 5-tuple hash from a private header copy */
+};
+
+struct nfv_port_stats {
+	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes, tx_dropped, rx_paused;
+};
+
+struct nfv_port {
+	uint16_t id;
+	char name[RTE_ETH_NAME_MAX_LEN];
+	struct rte_ether_addr mac;
+	int socket;			/* NUMA node of the device */
+	struct nfv_port_stats st;
+	uint16_t ntx;			/* staged for transmit */
+	struct rte_mbuf *tx[NFV_BURST];
+};
+
+struct nfv_nf_stats {
+	uint64_t rx_pkts;		/* delivered to the NF */
+	uint64_t tx_pkts;		/* accepted back from the NF */
+	uint64_t rejects[NFV_REJECT_MAX]; /* bad descriptors it returned */
+	uint64_t wakeups;		/* doorbells rung to wake it */
+	uint64_t ctl_msgs, ctl_bad;	/* control requests, rejected ones */
+	uint64_t reclaimed;		/* buffers taken back when it left */
+};
+
+/** Host-private side of one NF slot. */
+struct nfv_nf {
+	int state;			/* enum nf_state, atomic */
+	uint16_t slot;
+	uint8_t kind;			/* enum nf_kind */
+	struct nfv_hdomain *hd;
+	/* set by the control thread while ATTACHED..CLOSED */
+	int sock;			/* attach connection */
+	int pidfd;			/* -1 if the kernel has none */
+	pid_t pid;			/* peer process (NF or QEMU) */
+	int efd[NFV_VECTORS];		/* the NF's own doorbells */
+	uint64_t attach_ns, close_ns;	/* for reclamation latency */
+	uint64_t reclaim_ns;		/* worker: when it took all back */
+	/* worker-owned */
+	struct nfv_ring rx, tx, ctl, ctl_reply;
+	uint16_t service, instance;
+	char name[NFV_NF_NAME_MAX];
+	uint32_t kick_cons;		/* RX cons when last woken */
+	uint16_t nstage;
+	uint8_t stage_entry[NFV_BURST];
+	struct nfv_desc stage[NFV_BURST];
+	uint32_t lent_limit;
+	struct nfv_nf_stats st;
+};
+
+/** A trust domain as the daemon runs it. */
+struct nfv_hdomain {
+	struct nfv_domain dom;
+	struct nfv_pkt_meta *meta;	/* per buffer */
+	char sock_path[PATH_MAX + 64];	/* attach socket */
+	int listen_fd;
+	int host_efd[NFV_VECTORS];	/* peer 0's doorbells */
+	struct nfv_nf nf[NFV_MAX_SLOTS];
+	int pending_close;		/* atomic: a slot went CLOSING */
+};
+
+struct nfv_service {
+	uint16_t n;
+	struct nfv_nf *inst[NFV_MAX_INSTANCES];
+};
+
+/** Options after EAL's. */
+struct nfv_config {
+	char run_dir[PATH_MAX];
+	char domain_name[NFV_DOMAIN_NAME_MAX];
+	char chain[256];
+	char summary_path[PATH_MAX];
+	struct nfv_region_params region;
+	unsigned int stats_interval;	/* s, 0 = off */
+	unsigned int stop_idle_ms;	/* 0 = run until signalled */
+	int wait_chain;			/* poll ports only once the chain runs */
+	int json_stats;
+};
+
+struct nfv_totals {
+	uint64_t rx, tx, copies;
+	uint64_t drops[NFV_DROP_MAX];
+	uint64_t rejects[NFV_REJECT_MAX];
+	uint64_t quarantines;
+	uint64_t reclaims;		/* slots emptied after their peer left */
+	uint64_t reclaim_us_max;	/* longest peer-gone -> all-back time */
+	uint64_t reclaim_us_sum;
+};
+
+struct nfv_daemon;
+struct nfv_ctl_server;
+
+/** A function the control thread asks the worker to run. */
+typedef void (*nfv_worker_fn)(struct nfv_daemon *d, void *arg);
+
+struct nfv_daemon {
+	struct nfv_config cfg;
+	char ctl_path[PATH_MAX];
+	struct nfv_ctl_server *srv;	/* control socket and peers' fds */
+	uint64_t start_ns;
+	volatile int quit;		/* set by signals or idle stop */
+	uint16_t nports;
+	struct nfv_port port[NFV_MAX_PORTS];
+	struct nfv_hdomain *hd;		/* the default domain */
+	struct nfv_service svc[NFV_MAX_SERVICE + 1];
+	uint8_t nchains;
+	struct nfv_chain chain[1];	/* the default chain */
+	uint16_t next_instance;
+	struct nfv_totals tot;
+	uint64_t last_activity_ns;
+	/* mailbox: control thread -> worker, one call at a time */
+	nfv_worker_fn call_fn;		/* atomic; NULL when empty */
+	void *call_arg;
+	int call_done;			/* atomic */
+};
+
+/* hypervisor/ports.c */
+int nfv_ports_init(struct nfv_daemon *d, const char **why);
+void nfv_ports_fini(struct nfv_daemon *d);
+
+/* hypervisor/chain.c */
+int nfv_chain_parse(const char *spec, struct nfv_chain *c, uint16_t nports, const char **why);
+void nfv_chain_format(const struct nfv_chain *c, char *buf, size_t len);
+int nfv_service_add(struct nfv_service *s, struct nfv_nf *nf);
+void nfv_service_remove(struct nfv_service *s, const struct nfv_nf *nf);
+
+/* hypervisor/switch.c: the worker */
+void nfv_worker_loop(struct nfv_daemon *d);
+void nfv_worker_drain_all(struct nfv_daemon *d);
+int nfv_worker_call(struct nfv_daemon *d, nfv_worker_fn fn, void *arg, unsigned int timeout_ms);
+
+/* hypervisor/nf_manager.c: the control thread's side of NF slots */
+int nfv_nfm_open(struct nfv_daemon *d, struct nfv_ctl_server *srv, const char **why);
+void nfv_nfm_tick(struct nfv_daemon *d);
+void nfv_nfm_close(struct nfv_daemon *d);
+
+/* hypervisor/util.c */
+uint64_t nfv_now_ns(void);
+
+/** Name of an NF state, for users. */
+const char *nfv_nf_state_name(int state);
+
+#endif /* NFV_DAEMON_H */

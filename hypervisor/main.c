@@ -1,0 +1,320 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * main.c - nfvisord: start-up, the control thread, and clean shutdown.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_lcore.h>
+#include <rte_log.h>
+#include <rte_malloc.h>
+
+#include "ctl.h"
+#include "daemon.h"
+#include "options.h"
+#include "stats.h"
+
+#define PROG "nfvisord"
+
+static struct nfv_daemon g_daemon;
+static volatile int g_ctl_quit;
+
+static void
+on_signal(int sig)
+{
+	g_daemon.quit = 1;
+}
+
+/* Without a file prefix of its own, EAL runs --in-memory: no hugepage
+ * file or runtime state survives us, even after SIGKILL. */
+static char **
+eal_argv(int argc, char **argv, int *eal_argc)
+{
+	char **out = calloc((size_t)argc + 2, sizeof(*out));
+	int i, n = 0, keep = 0;
+
+	if (!out)
+		return NULL;
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strncmp(argv[i], "--file-prefix", 13) == 0 ||
+		    strcmp(argv[i], "--in-memory") == 0)
+			keep = 1;
+	out[n++] = argv[0];
+	if (!keep)
+		out[n++] = (char *)"--in-memory";
+	for (i = 1; i < argc; i++)
+		out[n++] = argv[i];
+	*eal_argc = n;
+	return out;
+}
+
+static int
+wants_help(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0 ||
+		    strcmp(argv[i], "-V") == 0 || strcmp(argv[i], "--version") == 0)
+			return 1;
+	return 0;
+}
+
+static void *
+ctl_thread(void *arg)
+{
+	struct nfv_daemon *d = arg;
+	struct nfv_ctl_server *srv = d->srv;
+	uint64_t next_stats = nfv_now_ns();
+
+	while (!g_ctl_quit) {
+		nfv_ctl_server_run(srv, 100);
+		nfv_nfm_tick(d);
+		if (d->cfg.stats_interval && nfv_now_ns() >= next_stats) {
+			nfv_stats_live(d, stdout);
+			next_stats = nfv_now_ns() + (uint64_t)d->cfg.stats_interval * 1000000000u;
+		}
+	}
+	return NULL;
+}
+
+static int
+first_numa_node(const struct nfv_daemon *d)
+{
+	uint16_t id;
+
+	RTE_ETH_FOREACH_DEV(id) {
+		int s = rte_eth_dev_socket_id(id);
+
+		if (s >= 0)
+			return s;
+	}
+	return (int)rte_socket_id();
+}
+
+static int
+setup_chain(struct nfv_daemon *d)
+{
+	const char *spec = d->cfg.chain[0] ? d->cfg.chain :
+			   d->nports >= 2 ? "nf:1,port:1" : "nf:1,port:0";
+	const char *why = NULL;
+	unsigned int h;
+	int ret;
+
+	ret = nfv_chain_parse(spec, &d->chain[0], d->nports, &why);
+	if (ret < 0) {
+		fprintf(stderr, PROG ": --chain %s: %s\n", spec, why);
+		return ret;
+	}
+	d->nchains = 1;
+	/* In a linear chain no NF ring can overflow while the chain admits
+	 * no more packets than one ring holds. */
+	d->chain[0].capacity = 4 * NFV_BURST * 32;
+	for (h = 0; h < d->chain[0].nhops; h++)
+		if (d->chain[0].hop[h].type == HOP_NF)
+			d->chain[0].capacity = d->cfg.region.ring_entries;
+	return 0;
+}
+
+static int
+setup_domain(struct nfv_daemon *d)
+{
+	const char *why = NULL;
+	int ret;
+
+	d->hd = rte_zmalloc("nfv_hdomain", sizeof(*d->hd), 0);
+	if (!d->hd) {
+		fprintf(stderr, PROG ": out of DPDK memory for the domain\n");
+		return -ENOMEM;
+	}
+	d->hd->listen_fd = -1;
+	ret = nfv_domain_create(&d->hd->dom, 0, d->cfg.domain_name, &d->cfg.region,
+				first_numa_node(d), &why);
+	if (ret < 0) {
+		fprintf(stderr, PROG ": domain %s: %s (%s)\n", d->cfg.domain_name, why, strerror(-ret));
+		return ret;
+	}
+	d->hd->meta = calloc(d->hd->dom.region.layout.nbufs, sizeof(*d->hd->meta));
+	if (!d->hd->meta) {
+		fprintf(stderr, PROG ": out of memory for packet metadata\n");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+static int
+setup_sockets(struct nfv_daemon *d)
+{
+	const char *why = NULL;
+	int ret;
+
+	if (mkdir(d->cfg.run_dir, 0755) < 0 && errno != EEXIST) {
+		fprintf(stderr, PROG ": cannot create --run-dir %s: %s\n", d->cfg.run_dir, strerror(errno));
+		return -errno;
+	}
+	if (snprintf(d->ctl_path, sizeof(d->ctl_path), "%s/nfvisord.sock", d->cfg.run_dir) >=
+	    (int)sizeof(d->ctl_path))
+		return -ENAMETOOLONG;
+	d->srv = nfv_ctl_server_create(d->ctl_path, 0660);
+	if (!d->srv) {
+		fprintf(stderr, PROG ": control socket %s: %s%s\n", d->ctl_path, strerror(errno),
+			errno == EADDRINUSE ? " (another nfvisord runs there: stop it or use another --run-dir)" : "");
+		return -errno;
+	}
+	ret = nfv_stats_register(d, d->srv);
+	if (ret == 0)
+		ret = nfv_nfm_open(d, d->srv, &why);
+	if (ret < 0)
+		fprintf(stderr, PROG ": %s: %s (%s)\n", d->hd->sock_path, why ? why : "setup failed",
+			strerror(-ret));
+	return ret;
+}
+
+static void
+print_banner(const struct nfv_daemon *d)
+{
+	const struct nfv_layout *l = &d->hd->dom.region.layout;
+	char chain[128];
+	uint16_t i;
+
+	nfv_chain_format(&d->chain[0], chain, sizeof(chain));
+	printf(PROG " %s: domain %s: region %" PRIu64 " MiB on NUMA node %d, %u buffers of %u bytes, %u slots\n",
+	       PACKAGE_VERSION, d->hd->dom.name, l->p.region_size >> 20, d->hd->dom.region.numa_node,
+	       l->nbufs, l->p.buf_stride, l->p.nslots);
+	for (i = 0; i < d->nports; i++)
+		printf(PROG ": port %u: %s\n", i, d->port[i].name);
+	printf(PROG ": default chain %s; attach NFs to %s; control: %s\n", chain,
+	       d->hd->sock_path, d->ctl_path);
+	fflush(stdout);
+}
+
+static void
+print_summary(struct nfv_daemon *d, const struct nfv_audit *a)
+{
+	json_t *all = nfv_stats_all(d);
+	int i;
+
+	printf(PROG ": summary: rx %" PRIu64 " tx %" PRIu64 " copies %" PRIu64 "\n",
+	       NFV_STAT_GET(d->tot.rx), NFV_STAT_GET(d->tot.tx), NFV_STAT_GET(d->tot.copies));
+	for (i = 0; i < NFV_DROP_MAX; i++)
+		if (d->tot.drops[i])
+			printf(PROG ":   dropped %-16s %" PRIu64 "\n", nfv_drop_name(i), d->tot.drops[i]);
+	for (i = 0; i < NFV_REJECT_MAX; i++)
+		if (d->tot.rejects[i])
+			printf(PROG ":   rejected descriptors %-16s %" PRIu64 "\n", nfv_reject_name(i),
+			       d->tot.rejects[i]);
+	printf(PROG ": buffers: %u in pool, %u still out: %s\n", a->pool_size, a->pool_in_use,
+	       a->ok && a->pool_in_use == 0 ? "none lost" : "AUDIT FAILED");
+	json_object_set_new(all, "audit", nfv_audit_json(a));
+	if (d->cfg.summary_path[0] &&
+	    json_dump_file(all, d->cfg.summary_path, JSON_INDENT(2) | JSON_SORT_KEYS) < 0)
+		fprintf(stderr, PROG ": cannot write --summary %s\n", d->cfg.summary_path);
+	json_decref(all);
+	fflush(stdout);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct nfv_daemon *d = &g_daemon;
+	struct nfv_audit audit = { 0 };
+	pthread_t ctl_tid;
+	char **eargv;
+	int eargc, n, ret, status = 1, ctl_started = 0;
+
+	nfv_config_defaults(&d->cfg);
+	if (wants_help(argc, argv)) {
+		char **app = argv;
+		int napp = argc;
+
+		for (n = 1; n < argc; n++)
+			if (strcmp(argv[n], "--") == 0) {
+				app = argv + n;
+				napp = argc - n;
+				break;
+			}
+		return nfv_options_parse(napp, app, &d->cfg, PROG) == 1 ? 0 : 2;
+	}
+	eargv = eal_argv(argc, argv, &eargc);
+	if (!eargv)
+		return 1;
+	n = rte_eal_init(eargc, eargv);
+	if (n < 0) {
+		fprintf(stderr, PROG ": DPDK EAL initialisation failed: %s (are hugepages configured? "
+			"echo 1024 > /proc/sys/vm/nr_hugepages)\n", rte_strerror(rte_errno));
+		return 1;
+	}
+	eargv[n] = eargv[0];
+	ret = nfv_options_parse(eargc - n, eargv + n, &d->cfg, PROG);
+	if (ret != 0) {
+		status = ret == 1 ? 0 : 2;
+		goto out_eal;
+	}
+	d->start_ns = nfv_now_ns();
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (setup_domain(d) < 0)
+		goto out_domain;
+	{
+		const char *why = NULL;
+
+		if (nfv_ports_init(d, &why) < 0) {
+			fprintf(stderr, PROG ": %s\n", why);
+			goto out_ports;
+		}
+	}
+	if (d->nports == 0)
+		fprintf(stderr, PROG ": no ports: add some with EAL options, e.g. --no-pci --vdev net_null0\n");
+	if (setup_chain(d) < 0 || setup_sockets(d) < 0)
+		goto out_sockets;
+	print_banner(d);
+	if (rte_ctrl_thread_create(&ctl_tid, "nfv-ctl", NULL, ctl_thread, d) != 0) {
+		fprintf(stderr, PROG ": cannot start the control thread\n");
+		goto out_sockets;
+	}
+	ctl_started = 1;
+
+	nfv_worker_loop(d);
+	status = 0;
+
+	g_ctl_quit = 1;
+	pthread_join(ctl_tid, NULL);
+	ctl_started = 0;
+	nfv_nfm_tick(d);
+	nfv_worker_drain_all(d);
+	nfv_ports_fini(d);
+	nfv_audit_run(d, &audit);
+	print_summary(d, &audit);
+	if (!audit.ok || audit.pool_in_use != 0)
+		status = 3;
+out_sockets:
+	if (ctl_started) {
+		g_ctl_quit = 1;
+		pthread_join(ctl_tid, NULL);
+	}
+	if (d->hd && d->srv)
+		nfv_nfm_close(d);
+	nfv_ctl_server_destroy(d->srv);
+	if (d->nports)
+		nfv_ports_fini(d);
+out_ports:
+out_domain:
+	if (d->hd) {
+		nfv_domain_destroy(&d->hd->dom);
+		free(d->hd->meta);
+		rte_free(d->hd);
+	}
+out_eal:
+	rte_eal_cleanup();
+	free(eargv);
+	return status;
+}

@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* options.h - nfvisord's own command line. */
+#ifndef NFV_OPTIONS_H
+#define NFV_OPTIONS_H
+
+#include <stdio.h>
+
+#include "daemon.h"
+
+/** Fill @c with the defaults. */
+void nfv_config_defaults(struct nfv_config *c);
+
+/**
+ * Parse the options after EAL's.  Prints a one-line error naming the
+ * option on failure.
+ * @return 0 to run, 1 if --help or --version was handled, -EINVAL.
+ */
+int nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog);
+
+/** Print the help text. */
+void nfv_usage(FILE *out, const char *prog);
+
+#endif /* NFV_OPTIONS_H */

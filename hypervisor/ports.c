@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ports.c - DPDK ports: one RX and one TX queue each, receiving straight
+ * into the default domain's pool (the region's buffers).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_ethdev.h>
+
+#include "daemon.h"
+
+#define RX_DESC 1024u
+#define TX_DESC 1024u
+
+static int
+port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, const char **why)
+{
+	struct rte_eth_conf conf = { 0 };
+	struct rte_eth_dev_info info;
+	uint16_t nrx = RX_DESC, ntx = TX_DESC;
+	int ret;
+
+	p->id = id;
+	p->socket = rte_eth_dev_socket_id(id);	/* SOCKET_ID_ANY if unknown */
+	ret = rte_eth_dev_info_get(id, &info);
+	if (ret < 0)
+		goto fail;
+	rte_eth_dev_get_name_by_port(id, p->name);
+	ret = rte_eth_dev_configure(id, 1, 1, &conf);
+	if (ret < 0)
+		goto fail;
+	ret = rte_eth_dev_adjust_nb_rx_tx_desc(id, &nrx, &ntx);
+	if (ret < 0)
+		goto fail;
+	ret = rte_eth_rx_queue_setup(id, 0, nrx, (unsigned int)p->socket, NULL, d->hd->dom.pool.mp);
+	if (ret < 0)
+		goto fail;
+	ret = rte_eth_tx_queue_setup(id, 0, ntx, (unsigned int)p->socket, NULL);
+	if (ret < 0)
+		goto fail;
+	ret = rte_eth_dev_start(id);
+	if (ret < 0)
+		goto fail;
+	rte_eth_promiscuous_enable(id);	/* not every vdev supports it */
+	rte_eth_macaddr_get(id, &p->mac);
+	return 0;
+fail:
+	*why = "cannot set up a port (check its --vdev/-a arguments)";
+	return ret;
+}
+
+int
+nfv_ports_init(struct nfv_daemon *d, const char **why)
+{
+	uint16_t id;
+	int ret;
+
+	d->nports = 0;
+	RTE_ETH_FOREACH_DEV(id) {
+		if (d->nports == NFV_MAX_PORTS) {
+			*why = "more than 16 ports";
+			return -E2BIG;
+		}
+		if (id != d->nports) {
+			*why = "port ids are not contiguous";
+			return -EINVAL;
+		}
+		ret = port_init(d, id, &d->port[d->nports], why);
+		if (ret < 0)
+			return ret;
+		d->nports++;
+	}
+	return 0;
+}
+
+void
+nfv_ports_fini(struct nfv_daemon *d)
+{
+	uint16_t i;
+
+	for (i = 0; i < d->nports; i++) {
+		rte_eth_dev_stop(d->port[i].id);
+		rte_eth_dev_close(d->port[i].id);
+	}
+	d->nports = 0;
+}

@@ -1,0 +1,323 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+#include <inttypes.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_ether.h>
+#include <rte_telemetry.h>
+
+#include "ctl.h"
+#include "stats.h"
+
+static struct nfv_daemon *g_d;	/* for the telemetry callback */
+
+const char *
+nfv_nf_state_name(int state)
+{
+	static const char *const names[] = {
+		[NF_FREE] = "free", [NF_ATTACHED] = "attached",
+		[NF_RUNNING] = "running", [NF_QUARANTINED] = "quarantined",
+		[NF_CLOSING] = "closing", [NF_CLOSED] = "closed",
+	};
+
+	return (unsigned int)state < RTE_DIM(names) ? names[state] : "unknown";
+}
+
+static uint64_t
+total_drops(const struct nfv_totals *t)
+{
+	uint64_t sum = 0;
+	int i;
+
+	for (i = 0; i < NFV_DROP_MAX; i++)
+		sum += NFV_STAT_GET(t->drops[i]);
+	return sum;
+}
+
+static uint32_t
+total_lent(const struct nfv_owner_table *o)
+{
+	uint32_t s, sum = 0;
+
+	for (s = 0; s < o->nslots; s++)
+		sum += __atomic_load_n(&o->lent[s], __ATOMIC_RELAXED);
+	return sum;
+}
+
+void
+nfv_audit_run(struct nfv_daemon *d, struct nfv_audit *a)
+{
+	const struct nfv_domain *dom = &d->hd->dom;
+	struct nfv_owner_census c;
+	int consistent = nfv_owner_audit(&dom->owner, &c) == 0;
+
+	a->pool_size = dom->pool.nbufs;
+	a->pool_in_use = nfv_pool_in_use(&dom->pool);
+	a->owner_free = c.free;
+	a->held = c.held;
+	a->lent = c.lent;
+	a->in_ports = (int64_t)a->pool_in_use - c.held - c.lent;
+	a->ok = consistent && a->in_ports >= 0 &&
+		c.free + c.held + c.lent == a->pool_size;
+}
+
+json_t *
+nfv_audit_json(const struct nfv_audit *a)
+{
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b}",
+			 "pool_size", (json_int_t)a->pool_size,
+			 "in_use", (json_int_t)a->pool_in_use,
+			 "free", (json_int_t)a->owner_free,
+			 "held", (json_int_t)a->held,
+			 "lent", (json_int_t)a->lent,
+			 "in_port_queues", (json_int_t)a->in_ports,
+			 "ok", a->ok);
+}
+
+static json_t *
+pool_json(struct nfv_daemon *d)
+{
+	const struct nfv_domain *dom = &d->hd->dom;
+
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}",
+			 "domain", dom->name,
+			 "buffers", (json_int_t)dom->pool.nbufs,
+			 "buffer_size", (json_int_t)dom->region.layout.p.buf_stride,
+			 "in_use", (json_int_t)nfv_pool_in_use(&dom->pool),
+			 "lent", (json_int_t)total_lent(&dom->owner),
+			 "region_bytes", (json_int_t)dom->region.layout.p.region_size);
+}
+
+json_t *
+nfv_stats_status(struct nfv_daemon *d)
+{
+	char chain[128];
+	uint32_t s, running = 0, attached = 0;
+
+	for (s = 0; s < d->hd->dom.region.layout.p.nslots; s++) {
+		int st = __atomic_load_n(&d->hd->nf[s].state, __ATOMIC_ACQUIRE);
+
+		running += st == NF_RUNNING;
+		attached += st != NF_FREE;
+	}
+	nfv_chain_format(&d->chain[0], chain, sizeof(chain));
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I}}",
+			 "version", PACKAGE_VERSION,
+			 "pid", (json_int_t)getpid(),
+			 "uptime_s", (json_int_t)((nfv_now_ns() - d->start_ns) / 1000000000u),
+			 "ports", (json_int_t)d->nports,
+			 "nfs_running", (json_int_t)running,
+			 "default_chain", chain,
+			 "domain", d->hd->dom.name,
+			 "attach_socket", d->hd->sock_path,
+			 "pool", pool_json(d),
+			 "packets",
+			 "rx", (json_int_t)NFV_STAT_GET(d->tot.rx),
+			 "tx", (json_int_t)NFV_STAT_GET(d->tot.tx),
+			 "dropped", (json_int_t)total_drops(&d->tot),
+			 "copies", (json_int_t)NFV_STAT_GET(d->tot.copies)) ?:
+	       json_object();
+}
+
+json_t *
+nfv_stats_ports(struct nfv_daemon *d)
+{
+	json_t *arr = json_array();
+	uint16_t i;
+
+	for (i = 0; i < d->nports; i++) {
+		const struct nfv_port *p = &d->port[i];
+		char mac[RTE_ETHER_ADDR_FMT_SIZE];
+
+		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
+		json_array_append_new(arr, json_pack(
+			"{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"id", (json_int_t)p->id, "name", p->name, "mac", mac,
+			"domain", d->hd->dom.name,
+			"rx_pkts", (json_int_t)NFV_STAT_GET(p->st.rx_pkts),
+			"rx_bytes", (json_int_t)NFV_STAT_GET(p->st.rx_bytes),
+			"tx_pkts", (json_int_t)NFV_STAT_GET(p->st.tx_pkts),
+			"tx_bytes", (json_int_t)NFV_STAT_GET(p->st.tx_bytes),
+			"tx_dropped", (json_int_t)NFV_STAT_GET(p->st.tx_dropped),
+			"rx_paused", (json_int_t)NFV_STAT_GET(p->st.rx_paused)));
+	}
+	return json_pack("{s:o}", "ports", arr);
+}
+
+static json_t *
+nf_json(struct nfv_daemon *d, const struct nfv_nf *nf, int state)
+{
+	const struct nfv_slot *shm = nfv_region_slot(&d->hd->dom.region, nf->slot);
+	uint64_t rejects = 0;
+	int i;
+
+	for (i = 0; i < NFV_REJECT_MAX; i++)
+		rejects += NFV_STAT_GET(nf->st.rejects[i]);
+	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b}",
+			 "slot", (json_int_t)nf->slot, "domain", d->hd->dom.name,
+			 "state", nfv_nf_state_name(state),
+			 "kind", nf->kind == NF_KIND_VM ? "vm" : "process",
+			 "service", (json_int_t)nf->service,
+			 "instance", (json_int_t)nf->instance,
+			 "name", nf->name, "pid", (json_int_t)nf->pid,
+			 "rx_pkts", (json_int_t)NFV_STAT_GET(nf->st.rx_pkts),
+			 "tx_pkts", (json_int_t)NFV_STAT_GET(nf->st.tx_pkts),
+			 "lent", (json_int_t)__atomic_load_n(&d->hd->dom.owner.lent[nf->slot],
+							     __ATOMIC_RELAXED),
+			 "rejects", (json_int_t)rejects,
+			 "wakeups", (json_int_t)NFV_STAT_GET(nf->st.wakeups),
+			 "sleeping", __atomic_load_n(&shm->sleeping, __ATOMIC_RELAXED) == 1);
+}
+
+json_t *
+nfv_stats_nfs(struct nfv_daemon *d)
+{
+	json_t *arr = json_array();
+	uint32_t s;
+
+	for (s = 0; s < d->hd->dom.region.layout.p.nslots; s++) {
+		int st = __atomic_load_n(&d->hd->nf[s].state, __ATOMIC_ACQUIRE);
+
+		if (st != NF_FREE)
+			json_array_append_new(arr, nf_json(d, &d->hd->nf[s], st));
+	}
+	return json_pack("{s:o}", "nfs", arr);
+}
+
+json_t *
+nfv_stats_all(struct nfv_daemon *d)
+{
+	json_t *drops = json_object(), *rejects = json_object(), *r;
+	json_t *ports = nfv_stats_ports(d), *nfs = nfv_stats_nfs(d);
+	int i;
+
+	for (i = 0; i < NFV_DROP_MAX; i++)
+		json_object_set_new(drops, nfv_drop_name(i),
+				    json_integer((json_int_t)NFV_STAT_GET(d->tot.drops[i])));
+	for (i = 0; i < NFV_REJECT_MAX; i++)
+		json_object_set_new(rejects, nfv_reject_name(i),
+				    json_integer((json_int_t)NFV_STAT_GET(d->tot.rejects[i])));
+	r = json_pack("{s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:o, s:O, s:O, s:{s:I, s:I, s:I}}",
+		      "totals",
+		      "rx", (json_int_t)NFV_STAT_GET(d->tot.rx),
+		      "tx", (json_int_t)NFV_STAT_GET(d->tot.tx),
+		      "dropped", (json_int_t)total_drops(&d->tot),
+		      "copies", (json_int_t)NFV_STAT_GET(d->tot.copies),
+		      "quarantines", (json_int_t)NFV_STAT_GET(d->tot.quarantines),
+		      "drops", drops, "rejects", rejects, "pool", pool_json(d),
+		      "ports", json_object_get(ports, "ports"),
+		      "nfs", json_object_get(nfs, "nfs"),
+		      "reclaims",
+		      "count", (json_int_t)NFV_STAT_GET(d->tot.reclaims),
+		      "max_us", (json_int_t)NFV_STAT_GET(d->tot.reclaim_us_max),
+		      "total_us", (json_int_t)NFV_STAT_GET(d->tot.reclaim_us_sum));
+	json_decref(ports);
+	json_decref(nfs);
+	return r ?: json_object();
+}
+
+void
+nfv_stats_live(struct nfv_daemon *d, FILE *out)
+{
+	static uint64_t last_ns, last_rx, last_tx;
+	uint64_t now = nfv_now_ns(), rx = NFV_STAT_GET(d->tot.rx);
+	uint64_t tx = NFV_STAT_GET(d->tot.tx);
+	double dt = last_ns ? (double)(now - last_ns) / 1e9 : 0;
+
+	fprintf(out, "[%7.1fs] rx %" PRIu64 " (%.1f kpps)  tx %" PRIu64 " (%.1f kpps)  dropped %"
+		PRIu64 "  lent %u  copies %" PRIu64 "\n",
+		(double)(now - d->start_ns) / 1e9, rx, dt > 0 ? (double)(rx - last_rx) / dt / 1e3 : 0.0,
+		tx, dt > 0 ? (double)(tx - last_tx) / dt / 1e3 : 0.0, total_drops(&d->tot),
+		total_lent(&d->hd->dom.owner), NFV_STAT_GET(d->tot.copies));
+	fflush(out);
+	last_ns = now;
+	last_rx = rx;
+	last_tx = tx;
+}
+
+/* ---- control-socket commands ---- */
+
+static json_t *
+cmd_status(int argc, const char *argv[], void *aux, char **err)
+{
+	return nfv_stats_status(aux);
+}
+
+static json_t *
+cmd_nf_list(int argc, const char *argv[], void *aux, char **err)
+{
+	return nfv_stats_nfs(aux);
+}
+
+static json_t *
+cmd_port_list(int argc, const char *argv[], void *aux, char **err)
+{
+	return nfv_stats_ports(aux);
+}
+
+static json_t *
+cmd_stats(int argc, const char *argv[], void *aux, char **err)
+{
+	return nfv_stats_all(aux);
+}
+
+static void
+audit_on_worker(struct nfv_daemon *d, void *arg)
+{
+	nfv_audit_run(d, arg);
+}
+
+static json_t *
+cmd_audit(int argc, const char *argv[], void *aux, char **err)
+{
+	struct nfv_audit a;
+
+	if (nfv_worker_call(aux, audit_on_worker, &a, 2000) < 0) {
+		*err = strdup("the data path did not answer within 2 s");
+		return NULL;
+	}
+	return nfv_audit_json(&a);
+}
+
+static int
+tel_stats(const char *cmd, const char *params, struct rte_tel_data *t)
+{
+	struct nfv_daemon *d = g_d;
+	int i;
+
+	rte_tel_data_start_dict(t);
+	rte_tel_data_add_dict_u64(t, "rx", NFV_STAT_GET(d->tot.rx));
+	rte_tel_data_add_dict_u64(t, "tx", NFV_STAT_GET(d->tot.tx));
+	rte_tel_data_add_dict_u64(t, "dropped", total_drops(&d->tot));
+	rte_tel_data_add_dict_u64(t, "copies", NFV_STAT_GET(d->tot.copies));
+	rte_tel_data_add_dict_u64(t, "lent", total_lent(&d->hd->dom.owner));
+	for (i = 0; i < NFV_DROP_MAX; i++)
+		rte_tel_data_add_dict_u64(t, nfv_drop_name(i), NFV_STAT_GET(d->tot.drops[i]));
+	return 0;
+}
+
+int
+nfv_stats_register(struct nfv_daemon *d, struct nfv_ctl_server *srv)
+{
+	static const struct {
+		const char *name;
+		nfv_ctl_handler fn;
+	} cmds[] = {
+		{ "status", cmd_status }, { "nf list", cmd_nf_list },
+		{ "port list", cmd_port_list }, { "stats", cmd_stats },
+		{ "audit", cmd_audit },
+	};
+	size_t i;
+	int ret;
+
+	g_d = d;
+	for (i = 0; i < RTE_DIM(cmds); i++) {
+		ret = nfv_ctl_command_register(srv, cmds[i].name, "", 0, 0, cmds[i].fn, d);
+		if (ret < 0)
+			return ret;
+	}
+	/* Telemetry is optional (--no-telemetry): ignore its absence. */
+	rte_telemetry_register_cmd("/nfv/stats", tel_stats,
+				   "nfvisord packet counters. Takes no parameters");
+	return 0;
+}

@@ -1,0 +1,622 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * switch.c - the worker: the data path of nfvisord.
+ *
+ * One loop: receive from ports into the chain's first hop, drain every NF's
+ * TX ring (copy, validate, apply the action), flush the per-destination
+ * batches, then housekeeping (control rings, slots to reclaim, mailbox).
+ * Every packet ends transmitted or dropped with one counted reason; every
+ * buffer is free, held by the worker, or lent to exactly one slot.
+ */
+#include <errno.h>
+#include <unistd.h>
+
+#include <rte_cycles.h>
+#include <rte_log.h>
+#include <rte_mbuf.h>
+#include <rte_prefetch.h>
+
+#include "classify.h"
+#include "daemon.h"
+#include "validate.h"
+
+#define RTE_LOGTYPE_NFV_SWITCH RTE_LOGTYPE_USER1
+#define HOUSEKEEP_EVERY 64u
+#define CTL_PER_ROUND 8u
+
+/* Rate-limited warning: at most one a second per call site. */
+#define SW_WARN(fmt, ...) do { \
+	static uint64_t last_; \
+	uint64_t now_ = rte_get_timer_cycles(); \
+	if (now_ - last_ > rte_get_timer_hz()) { \
+		last_ = now_; \
+		RTE_LOG(WARNING, NFV_SWITCH, fmt "\n", ##__VA_ARGS__); \
+	} \
+} while (0)
+
+static void
+pkt_done(struct nfv_daemon *d, uint32_t buf)
+{
+	struct nfv_chain *c = &d->chain[d->hd->meta[buf].chain];
+
+	if (c->inflight > 0)
+		c->inflight--;
+}
+
+static void
+drop(struct nfv_daemon *d, struct rte_mbuf *m, uint32_t buf, enum nfv_pkt_drop why)
+{
+	struct nfv_hdomain *hd = d->hd;
+
+	NFV_STAT_ADD(d->tot.drops[why], 1);
+	pkt_done(d, buf);
+	nfv_owner_release(&hd->dom.owner, buf);
+	rte_pktmbuf_free(m);
+}
+
+static void
+flush_port(struct nfv_daemon *d, struct nfv_port *p)
+{
+	uint16_t sent, i;
+	uint64_t bytes = 0;
+
+	if (p->ntx == 0)
+		return;
+	for (i = 0; i < p->ntx; i++)
+		bytes += rte_pktmbuf_pkt_len(p->tx[i]);
+	sent = rte_eth_tx_burst(p->id, 0, p->tx, p->ntx);
+	for (i = sent; i < p->ntx; i++) {
+		bytes -= rte_pktmbuf_pkt_len(p->tx[i]);
+		NFV_STAT_ADD(p->st.tx_dropped, 1);
+		NFV_STAT_ADD(d->tot.drops[NFV_DROP_PORT_TX_FULL], 1);
+		rte_pktmbuf_free(p->tx[i]);
+	}
+	NFV_STAT_ADD(p->st.tx_pkts, sent);
+	NFV_STAT_ADD(p->st.tx_bytes, bytes);
+	NFV_STAT_ADD(d->tot.tx, sent);
+	p->ntx = 0;
+}
+
+static void
+to_port(struct nfv_daemon *d, struct rte_mbuf *m, uint32_t buf, uint16_t port)
+{
+	struct nfv_port *p;
+
+	if (port >= d->nports) {
+		drop(d, m, buf, NFV_DROP_NO_PORT);
+		return;
+	}
+	p = &d->port[port];
+	/* The port owns the buffer from here: free in our books. */
+	pkt_done(d, buf);
+	nfv_owner_release(&d->hd->dom.owner, buf);
+	p->tx[p->ntx++] = m;
+	if (p->ntx == NFV_BURST)
+		flush_port(d, p);
+}
+
+/* Wake the NF only if it sleeps and has consumed since the last wake-up:
+ * a slot that keeps `sleeping` set cannot make us spin on syscalls. */
+static void
+kick(struct nfv_nf *nf)
+{
+	struct nfv_slot *slot = nfv_region_slot(&nf->hd->dom.region, nf->slot);
+	uint32_t cons = __atomic_load_n(&nf->rx.shm->cons, __ATOMIC_RELAXED);
+	uint64_t one = 1;
+
+	/* Full fence pairs with NetLib's fence between storing sleeping = 1
+	 * and re-checking the RX ring: one of the two sees the other. */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (!__atomic_load_n(&slot->sleeping, __ATOMIC_RELAXED))
+		return;
+	if (cons == nf->kick_cons && nf->st.wakeups > 0)
+		return;
+	nf->kick_cons = cons;
+	if (write(nf->efd[NFV_VEC_DATA], &one, sizeof(one)) == sizeof(one))
+		NFV_STAT_ADD(nf->st.wakeups, 1);
+}
+
+static void quarantine(struct nfv_daemon *d, struct nfv_nf *nf, const char *why);
+
+static void
+flush_nf(struct nfv_daemon *d, struct nfv_nf *nf)
+{
+	struct nfv_owner_table *own = &nf->hd->dom.owner;
+	int n, i;
+
+	if (nf->nstage == 0)
+		return;
+	n = nfv_ring_enqueue_burst(&nf->rx, nf->stage, nf->nstage);
+	if (n < 0) {
+		quarantine(d, nf, "RX ring consumer index is corrupt");
+		n = 0;
+	}
+	for (i = 0; i < n; i++)
+		nfv_owner_lend(own, nf->stage[i].buf, nf->slot);
+	NFV_STAT_ADD(nf->st.rx_pkts, (uint64_t)n);
+	for (i = n; i < nf->nstage; i++) {
+		uint32_t buf = nf->stage[i].buf;
+
+		drop(d, nfv_pool_mbuf(&nf->hd->dom.pool, buf), buf,
+		     nf->stage_entry[i] ? NFV_DROP_ENTRY_FULL : NFV_DROP_RING_FULL);
+	}
+	nf->nstage = 0;
+	if (n > 0)
+		kick(nf);
+}
+
+static struct nfv_nf *
+pick_instance(struct nfv_daemon *d, uint16_t service, uint32_t hash)
+{
+	struct nfv_service *s;
+
+	if (service == 0 || service > NFV_MAX_SERVICE)
+		return NULL;
+	s = &d->svc[service];
+	if (s->n == 0)
+		return NULL;
+	return s->inst[hash % s->n];
+}
+
+static void
+to_service(struct nfv_daemon *d, struct rte_mbuf *m, uint32_t buf,
+	   uint16_t service, int entry)
+{
+	struct nfv_pkt_meta *meta = &d->hd->meta[buf];
+	struct nfv_nf *nf = pick_instance(d, service, meta->flow_hash);
+	struct nfv_desc *desc;
+
+	if (!nf) {
+		drop(d, m, buf, NFV_DROP_NO_SERVICE);
+		return;
+	}
+	if (++meta->visits > NFV_MAX_VISITS) {
+		drop(d, m, buf, NFV_DROP_HOP_LIMIT);
+		return;
+	}
+	if (nf->hd->dom.owner.lent[nf->slot] + nf->nstage >= nf->lent_limit) {
+		drop(d, m, buf, NFV_DROP_LENT_LIMIT);
+		return;
+	}
+	desc = &nf->stage[nf->nstage];
+	desc->buf = buf;
+	desc->data_off = m->data_off;
+	desc->data_len = m->data_len;
+	desc->action = NFV_ACT_NEXT;
+	desc->flags = 0;
+	desc->dest = 0;
+	desc->flow_hash = meta->flow_hash;
+	nf->stage_entry[nf->nstage++] = (uint8_t)entry;
+	if (nf->nstage == NFV_BURST)
+		flush_nf(d, nf);
+}
+
+/* Send a packet to hop @hop of its chain. */
+static void
+to_hop(struct nfv_daemon *d, struct rte_mbuf *m, uint32_t buf, unsigned int hop)
+{
+	struct nfv_pkt_meta *meta = &d->hd->meta[buf];
+	const struct nfv_chain *c = &d->chain[meta->chain];
+
+	if (hop >= c->nhops) {
+		drop(d, m, buf, NFV_DROP_CHAIN_END);
+		return;
+	}
+	meta->hop = (uint8_t)hop;
+	switch (c->hop[hop].type) {
+	case HOP_NF:
+		to_service(d, m, buf, c->hop[hop].id, hop == 0);
+		break;
+	case HOP_PORT:
+		to_port(d, m, buf, c->hop[hop].id);
+		break;
+	default:
+		drop(d, m, buf, NFV_DROP_CHAIN_DROP);
+		break;
+	}
+}
+
+/* Packets the default chain may still admit from ports. */
+static unsigned int
+admit_budget(const struct nfv_chain *c)
+{
+	return c->inflight >= c->capacity ? 0 : c->capacity - c->inflight;
+}
+
+/* Every service of the default chain has a running instance. */
+static int
+chain_ready(const struct nfv_daemon *d)
+{
+	const struct nfv_chain *c = &d->chain[0];
+	unsigned int h;
+
+	for (h = 0; h < c->nhops; h++)
+		if (c->hop[h].type == HOP_NF && d->svc[c->hop[h].id].n == 0)
+			return 0;
+	return 1;
+}
+
+static void
+rx_ports(struct nfv_daemon *d)
+{
+	struct nfv_hdomain *hd = d->hd;
+	struct nfv_chain *c = &d->chain[0];
+	struct rte_mbuf *pkts[NFV_BURST];
+	uint16_t p, i, n;
+
+	if (d->cfg.wait_chain && !chain_ready(d))
+		return;
+	for (p = 0; p < d->nports; p++) {
+		struct nfv_port *port = &d->port[p];
+		unsigned int budget = admit_budget(c);
+		uint64_t bytes = 0;
+
+		/* Backpressure at chain entry: leave packets in the port's
+		 * queue (where the NIC counts what it cannot hold) rather than
+		 * drop them after earlier NFs spent work on them. */
+		if (budget == 0) {
+			NFV_STAT_ADD(port->st.rx_paused, 1);
+			continue;
+		}
+		n = rte_eth_rx_burst(p, 0, pkts, budget < NFV_BURST ? budget : NFV_BURST);
+		if (n == 0)
+			continue;
+		for (i = 0; i < n; i++) {
+			struct rte_mbuf *m = pkts[i];
+			uint32_t buf = nfv_pool_index(&hd->dom.pool, m);
+			struct nfv_pkt_meta *meta = &hd->meta[buf];
+			struct nfv_flow_key key;
+
+			if (i + 1 < n)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+			nfv_owner_take(&hd->dom.owner, buf);
+			bytes += m->pkt_len;
+			nfv_flow_key_parse(rte_pktmbuf_mtod(m, void *), m->data_len, &key);
+			meta->chain = 0;
+			meta->visits = 0;
+			meta->in_port = (uint8_t)p;
+			meta->flow_hash = nfv_flow_hash(&key);
+			c->inflight++;
+			to_hop(d, m, buf, 0);
+		}
+		NFV_STAT_ADD(port->st.rx_pkts, n);
+		NFV_STAT_ADD(port->st.rx_bytes, bytes);
+		NFV_STAT_ADD(d->tot.rx, n);
+		d->last_activity_ns = nfv_now_ns();
+	}
+}
+
+/* Move a packet returned by an NF on according to its (checked) action. */
+static void
+apply_action(struct nfv_daemon *d, struct rte_mbuf *m, uint32_t buf,
+	     const struct nfv_desc *desc)
+{
+	struct nfv_pkt_meta *meta = &d->hd->meta[buf];
+	const struct nfv_chain *c = &d->chain[meta->chain];
+	unsigned int h;
+
+	switch (desc->action) {
+	case NFV_ACT_NEXT:
+		if (meta->hop == NFV_HOP_NONE)
+			drop(d, m, buf, NFV_DROP_CHAIN_END);
+		else
+			to_hop(d, m, buf, meta->hop + 1u);
+		break;
+	case NFV_ACT_TONF:
+		/* Rejoin the chain where that service stands after us, else
+		 * the packet leaves its chain. */
+		h = meta->hop == NFV_HOP_NONE ? c->nhops : meta->hop + 1u;
+		while (h < c->nhops && !(c->hop[h].type == HOP_NF && c->hop[h].id == desc->dest))
+			h++;
+		meta->hop = h < c->nhops ? (uint8_t)h : NFV_HOP_NONE;
+		to_service(d, m, buf, desc->dest, 0);
+		break;
+	case NFV_ACT_OUT:
+		to_port(d, m, buf, desc->dest);
+		break;
+	case NFV_ACT_DROP:
+		drop(d, m, buf, NFV_DROP_NF_DROP);
+		break;
+	default:
+		drop(d, m, buf, NFV_DROP_BAD_ACTION);
+		break;
+	}
+}
+
+static void
+drain_nf(struct nfv_daemon *d, struct nfv_nf *nf)
+{
+	struct nfv_hdomain *hd = nf->hd;
+	struct nfv_desc descs[NFV_BURST];
+	int n, i, reason;
+
+	n = nfv_ring_dequeue_burst(&nf->tx, descs, NFV_BURST);
+	if (n <= 0) {
+		if (n < 0)
+			quarantine(d, nf, "TX ring producer index is corrupt");
+		return;
+	}
+	d->last_activity_ns = nfv_now_ns();
+	for (i = 0; i < n; i++) {
+		const struct nfv_desc *desc = &descs[i];	/* private copy */
+		struct rte_mbuf *m;
+
+		switch (nfv_desc_validate(&hd->dom.owner, &hd->dom.region.layout,
+					  nf->slot, desc, &reason)) {
+		case NFV_DESC_REJECT:
+			NFV_STAT_ADD(nf->st.rejects[reason], 1);
+			NFV_STAT_ADD(d->tot.rejects[reason], 1);
+			SW_WARN("slot %u (%s): rejected descriptor: %s", nf->slot,
+				nf->name, nfv_reject_name(reason));
+			continue;
+		case NFV_DESC_DROP:
+			NFV_STAT_ADD(nf->st.tx_pkts, 1);
+			drop(d, nfv_pool_mbuf(&hd->dom.pool, desc->buf), desc->buf, reason);
+			continue;
+		case NFV_DESC_OK:
+			break;
+		}
+		NFV_STAT_ADD(nf->st.tx_pkts, 1);
+		m = nfv_pool_mbuf(&hd->dom.pool, desc->buf);
+		/* mbuf headers are host-private; only the validated lengths
+		 * come from the NF. */
+		m->data_off = desc->data_off;
+		m->data_len = desc->data_len;
+		m->pkt_len = desc->data_len;
+		m->nb_segs = 1;
+		m->next = NULL;
+		apply_action(d, m, desc->buf, desc);
+	}
+}
+
+struct reclaim_ctx {
+	struct nfv_daemon *d;
+	enum nfv_pkt_drop why;
+};
+
+static void
+reclaim_buf(uint32_t buf, void *arg)
+{
+	struct reclaim_ctx *rc = arg;
+
+	drop(rc->d, nfv_pool_mbuf(&rc->d->hd->dom.pool, buf), buf, rc->why);
+}
+
+/* Take everything back from a slot (staged and lent) and stop serving it. */
+static uint32_t
+detach_nf(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why)
+{
+	struct reclaim_ctx rc = { d, why };
+	uint32_t n;
+	uint16_t i;
+
+	if (nf->service)
+		nfv_service_remove(&d->svc[nf->service], nf);
+	nf->service = 0;
+	for (i = 0; i < nf->nstage; i++)
+		drop(d, nfv_pool_mbuf(&nf->hd->dom.pool, nf->stage[i].buf),
+		     nf->stage[i].buf, why);
+	nf->nstage = 0;
+	n = nfv_owner_reclaim(&nf->hd->dom.owner, nf->slot, reclaim_buf, &rc);
+	NFV_STAT_ADD(nf->st.reclaimed, n);
+	return n;
+}
+
+static void
+quarantine(struct nfv_daemon *d, struct nfv_nf *nf, const char *why)
+{
+	int expect = NF_RUNNING;
+
+	if (!__atomic_compare_exchange_n(&nf->state, &expect, NF_QUARANTINED, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		expect = NF_ATTACHED;
+		if (!__atomic_compare_exchange_n(&nf->state, &expect, NF_QUARANTINED, 0,
+						 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			return;
+	}
+	NFV_STAT_ADD(d->tot.quarantines, 1);
+	nfv_region_slot(&nf->hd->dom.region, nf->slot)->state = NFV_SLOT_QUARANTINED;
+	SW_WARN("slot %u (%s) quarantined: %s", nf->slot, nf->name, why);
+	detach_nf(d, nf, NFV_DROP_QUARANTINE);
+}
+
+static void
+ctl_reply(struct nfv_nf *nf, const struct nfv_ctl_msg *req, int status)
+{
+	struct nfv_ctl_msg r = { .type = NFV_CTL_REPLY, .seq = req->seq };
+	uint64_t one = 1;
+
+	r.u.reply.status = status;
+	r.u.reply.instance_id = nf->instance;
+	r.u.reply.service_id = nf->service;
+	if (nfv_ring_enqueue_burst(&nf->ctl_reply, &r, 1) == 1)
+		(void)!write(nf->efd[NFV_VEC_CTL], &one, sizeof(one));
+}
+
+static int
+ctl_register(struct nfv_daemon *d, struct nfv_nf *nf, const struct nfv_ctl_msg *m)
+{
+	struct nfv_slot *slot = nfv_region_slot(&nf->hd->dom.region, nf->slot);
+	uint16_t service = m->u.reg.service_id;
+	size_t i;
+	int ret;
+
+	if (__atomic_load_n(&nf->state, __ATOMIC_ACQUIRE) != NF_ATTACHED)
+		return -EALREADY;
+	if (service == 0 || service > NFV_MAX_SERVICE)
+		return -EINVAL;
+	for (i = 0; i < sizeof(nf->name) - 1 && m->u.reg.name[i]; i++) {
+		char ch = m->u.reg.name[i];
+
+		nf->name[i] = (ch >= 0x20 && ch < 0x7f) ? ch : '?';
+	}
+	nf->name[i] = '\0';
+	nf->service = service;
+	ret = nfv_service_add(&d->svc[service], nf);
+	if (ret < 0) {
+		nf->service = 0;
+		return ret;
+	}
+	if (++d->next_instance == 0)
+		d->next_instance = 1;
+	nf->instance = d->next_instance;
+	slot->service_id = service;
+	slot->instance_id = nf->instance;
+	slot->state = NFV_SLOT_RUNNING;
+	__atomic_store_n(&nf->state, NF_RUNNING, __ATOMIC_RELEASE);
+	RTE_LOG(INFO, NFV_SWITCH, "slot %u: %s registered as service %u instance %u\n",
+		nf->slot, nf->name, service, nf->instance);
+	return 0;
+}
+
+static void
+process_ctl(struct nfv_daemon *d, struct nfv_nf *nf)
+{
+	struct nfv_ctl_msg msgs[CTL_PER_ROUND];
+	int n, i, ret;
+
+	n = nfv_ring_dequeue_burst(&nf->ctl, msgs, CTL_PER_ROUND);
+	if (n < 0) {
+		quarantine(d, nf, "CTL ring producer index is corrupt");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		NFV_STAT_ADD(nf->st.ctl_msgs, 1);
+		switch (msgs[i].type) {
+		case NFV_CTL_REGISTER:
+			ret = ctl_register(d, nf, &msgs[i]);
+			break;
+		case NFV_CTL_UNREGISTER:
+			detach_nf(d, nf, NFV_DROP_RECLAIMED);
+			nfv_region_slot(&nf->hd->dom.region, nf->slot)->state = NFV_SLOT_ATTACHED;
+			__atomic_store_n(&nf->state, NF_ATTACHED, __ATOMIC_RELEASE);
+			ret = 0;
+			break;
+		default:
+			ret = -EINVAL;
+			break;
+		}
+		if (ret < 0)
+			NFV_STAT_ADD(nf->st.ctl_bad, 1);
+		ctl_reply(nf, &msgs[i], ret);
+	}
+}
+
+static void
+housekeep(struct nfv_daemon *d)
+{
+	struct nfv_hdomain *hd = d->hd;
+	nfv_worker_fn fn;
+	uint64_t us;
+	uint32_t s;
+
+	if (__atomic_exchange_n(&hd->pending_close, 0, __ATOMIC_ACQ_REL)) {
+		for (s = 0; s < hd->dom.region.layout.p.nslots; s++) {
+			struct nfv_nf *nf = &hd->nf[s];
+
+			if (__atomic_load_n(&nf->state, __ATOMIC_ACQUIRE) != NF_CLOSING)
+				continue;
+			detach_nf(d, nf, NFV_DROP_RECLAIMED);
+			nf->reclaim_ns = nfv_now_ns();
+			us = (nf->reclaim_ns - nf->close_ns) / 1000;
+			NFV_STAT_ADD(d->tot.reclaims, 1);
+			NFV_STAT_ADD(d->tot.reclaim_us_sum, us);
+			if (us > d->tot.reclaim_us_max)
+				NFV_STAT_ADD(d->tot.reclaim_us_max, us - d->tot.reclaim_us_max);
+			__atomic_store_n(&nf->state, NF_CLOSED, __ATOMIC_RELEASE);
+		}
+	}
+	for (s = 0; s < hd->dom.region.layout.p.nslots; s++) {
+		int st = __atomic_load_n(&hd->nf[s].state, __ATOMIC_ACQUIRE);
+
+		if (st == NF_ATTACHED || st == NF_RUNNING)
+			process_ctl(d, &hd->nf[s]);
+	}
+	fn = __atomic_load_n(&d->call_fn, __ATOMIC_ACQUIRE);
+	if (fn) {
+		fn(d, d->call_arg);
+		__atomic_store_n(&d->call_fn, NULL, __ATOMIC_RELAXED);
+		__atomic_store_n(&d->call_done, 1, __ATOMIC_RELEASE);
+	}
+}
+
+static int
+idle_done(struct nfv_daemon *d)
+{
+	const struct nfv_owner_table *own = &d->hd->dom.owner;
+	uint32_t s, lent = 0;
+
+	if (d->cfg.stop_idle_ms == 0 || NFV_STAT_GET(d->tot.rx) == 0)
+		return 0;
+	if (nfv_now_ns() - d->last_activity_ns < (uint64_t)d->cfg.stop_idle_ms * 1000000u)
+		return 0;
+	for (s = 0; s < own->nslots; s++)
+		lent += own->lent[s];
+	return lent == 0 && own->held == 0;
+}
+
+void
+nfv_worker_loop(struct nfv_daemon *d)
+{
+	struct nfv_hdomain *hd = d->hd;
+	uint32_t nslots = hd->dom.region.layout.p.nslots;
+	unsigned int iter = 0;
+	uint32_t s;
+	uint16_t p;
+
+	d->last_activity_ns = nfv_now_ns();
+	while (!d->quit) {
+		rx_ports(d);
+		for (s = 0; s < nslots; s++)
+			if (__atomic_load_n(&hd->nf[s].state, __ATOMIC_ACQUIRE) == NF_RUNNING)
+				drain_nf(d, &hd->nf[s]);
+		for (s = 0; s < nslots; s++)
+			flush_nf(d, &hd->nf[s]);
+		for (p = 0; p < d->nports; p++)
+			flush_port(d, &d->port[p]);
+		if (++iter % HOUSEKEEP_EVERY == 0) {
+			housekeep(d);
+			if (idle_done(d)) {
+				RTE_LOG(INFO, NFV_SWITCH, "input idle for %u ms with nothing in flight: stopping\n",
+					d->cfg.stop_idle_ms);
+				d->quit = 1;
+			}
+		}
+	}
+}
+
+/* At shutdown: take back every buffer, so the pool audits clean. */
+void
+nfv_worker_drain_all(struct nfv_daemon *d)
+{
+	struct nfv_hdomain *hd = d->hd;
+	uint32_t s;
+	uint16_t p;
+
+	for (s = 0; s < hd->dom.region.layout.p.nslots; s++)
+		detach_nf(d, &hd->nf[s], NFV_DROP_SHUTDOWN);
+	for (p = 0; p < d->nports; p++)
+		flush_port(d, &d->port[p]);
+}
+
+int
+nfv_worker_call(struct nfv_daemon *d, nfv_worker_fn fn, void *arg, unsigned int timeout_ms)
+{
+	unsigned int waited = 0;
+
+	d->call_arg = arg;
+	__atomic_store_n(&d->call_done, 0, __ATOMIC_RELAXED);
+	__atomic_store_n(&d->call_fn, fn, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&d->call_done, __ATOMIC_ACQUIRE)) {
+		if (waited++ >= timeout_ms || d->quit) {
+			nfv_worker_fn expect = fn;
+
+			/* Withdraw the call if the worker has not taken it. */
+			if (__atomic_compare_exchange_n(&d->call_fn, &expect, NULL, 0,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				return -ETIMEDOUT;
+		}
+		usleep(1000);
+	}
+	return 0;
+}

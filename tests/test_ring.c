@@ -1,0 +1,178 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Unit tests: SPSC rings in shared memory (guest-lib/nfv_ring.h). */
+#include <check.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "nfv_ring.h"
+
+#define ENTRIES 64u
+
+struct pair {
+	void *mem;
+	struct nfv_ring prod, cons;
+};
+
+static void
+pair_init(struct pair *p, uint32_t entries, uint32_t esize)
+{
+	p->mem = aligned_alloc(64, nfv_ring_bytes(entries, esize));
+	ck_assert_ptr_nonnull(p->mem);
+	ck_assert_int_eq(nfv_ring_init(&p->prod, p->mem, entries, esize, 1), 0);
+	nfv_ring_reset(&p->prod);
+	ck_assert_int_eq(nfv_ring_init(&p->cons, p->mem, entries, esize, 0), 0);
+}
+
+START_TEST(test_init_rejects_bad_geometry)
+{
+	struct nfv_ring r;
+	uint8_t mem[512];
+
+	ck_assert_int_eq(nfv_ring_init(&r, mem, 0, 16, 1), -EINVAL);
+	ck_assert_int_eq(nfv_ring_init(&r, mem, 48, 16, 1), -EINVAL);
+	ck_assert_int_eq(nfv_ring_init(&r, mem, 64, 0, 1), -EINVAL);
+}
+END_TEST
+
+START_TEST(test_empty_and_full)
+{
+	struct pair p;
+	struct nfv_desc d[ENTRIES + 8] = { 0 };
+
+	pair_init(&p, ENTRIES, sizeof(struct nfv_desc));
+	ck_assert_int_eq(nfv_ring_count(&p.cons), 0);
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&p.cons, d, 8), 0);
+	ck_assert_int_eq(nfv_ring_free_count(&p.prod), ENTRIES);
+	/* A burst larger than the room is cut to the room. */
+	ck_assert_int_eq(nfv_ring_enqueue_burst(&p.prod, d, ENTRIES + 8), ENTRIES);
+	ck_assert_int_eq(nfv_ring_free_count(&p.prod), 0);
+	ck_assert_int_eq(nfv_ring_enqueue_burst(&p.prod, d, 1), 0);
+	ck_assert_int_eq(nfv_ring_count(&p.cons), ENTRIES);
+	free(p.mem);
+}
+END_TEST
+
+START_TEST(test_order_and_wraparound)
+{
+	struct pair p;
+	struct nfv_desc in[7], out[7];
+	uint32_t next_in = 0, next_out = 0;
+	int round, i, n;
+
+	pair_init(&p, ENTRIES, sizeof(struct nfv_desc));
+	/* Indices start near UINT32_MAX so they wrap during the test. */
+	p.prod.local = p.cons.local = UINT32_MAX - 100;
+	p.prod.shm->prod = p.prod.shm->cons = UINT32_MAX - 100;
+	for (round = 0; round < 500; round++) {
+		for (i = 0; i < 7; i++)
+			in[i].buf = next_in + (uint32_t)i;
+		n = nfv_ring_enqueue_burst(&p.prod, in, 7);
+		ck_assert_int_ge(n, 0);
+		next_in += (uint32_t)n;
+		n = nfv_ring_dequeue_burst(&p.cons, out, (unsigned int)(round % 7) + 1);
+		ck_assert_int_ge(n, 0);
+		for (i = 0; i < n; i++)
+			ck_assert_uint_eq(out[i].buf, next_out++);
+	}
+	while ((n = nfv_ring_dequeue_burst(&p.cons, out, 7)) > 0)
+		for (i = 0; i < n; i++)
+			ck_assert_uint_eq(out[i].buf, next_out++);
+	ck_assert_uint_eq(next_in, next_out);
+	ck_assert_uint_lt(p.prod.local, UINT32_MAX - 100);	/* it did wrap */
+	free(p.mem);
+}
+END_TEST
+
+START_TEST(test_burst_sizes)
+{
+	struct pair p;
+	struct nfv_ctl_msg m[ENTRIES];
+	unsigned int b;
+
+	pair_init(&p, ENTRIES, sizeof(struct nfv_ctl_msg));
+	for (b = 1; b <= ENTRIES; b *= 2) {
+		ck_assert_int_eq(nfv_ring_enqueue_burst(&p.prod, m, b), (int)b);
+		ck_assert_int_eq(nfv_ring_dequeue_burst(&p.cons, m, ENTRIES), (int)b);
+	}
+	free(p.mem);
+}
+END_TEST
+
+/* A hostile peer writes the index it owns: the reader notices. */
+START_TEST(test_corrupt_producer_index)
+{
+	struct pair p;
+	struct nfv_desc d[4];
+
+	pair_init(&p, ENTRIES, sizeof(struct nfv_desc));
+	p.cons.shm->prod = p.cons.local + ENTRIES + 1;		/* prod - cons > size */
+	ck_assert_int_eq(nfv_ring_count(&p.cons), -EPROTO);
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&p.cons, d, 4), -EPROTO);
+	p.cons.shm->prod = p.cons.local - 1;			/* running backwards */
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&p.cons, d, 4), -EPROTO);
+	p.cons.shm->prod = p.cons.local + ENTRIES;		/* exactly full: fine */
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&p.cons, d, 4), 4);
+	free(p.mem);
+}
+END_TEST
+
+START_TEST(test_corrupt_consumer_index)
+{
+	struct pair p;
+	struct nfv_desc d[4] = { 0 };
+
+	pair_init(&p, ENTRIES, sizeof(struct nfv_desc));
+	ck_assert_int_eq(nfv_ring_enqueue_burst(&p.prod, d, 4), 4);
+	p.prod.shm->cons = p.prod.local + 5;	/* consumed more than produced */
+	ck_assert_int_eq(nfv_ring_free_count(&p.prod), -EPROTO);
+	ck_assert_int_eq(nfv_ring_enqueue_burst(&p.prod, d, 1), -EPROTO);
+	free(p.mem);
+}
+END_TEST
+
+/* Our own index lives privately: a peer overwriting it changes nothing. */
+START_TEST(test_own_index_is_private)
+{
+	struct pair p;
+	struct nfv_desc in[3] = { { .buf = 1 }, { .buf = 2 }, { .buf = 3 } }, out[3];
+
+	pair_init(&p, ENTRIES, sizeof(struct nfv_desc));
+	ck_assert_int_eq(nfv_ring_enqueue_burst(&p.prod, in, 2), 2);
+	p.prod.shm->prod = 40;	/* scribbled by the consumer side */
+	ck_assert_int_eq(nfv_ring_enqueue_burst(&p.prod, in + 2, 1), 1);
+	ck_assert_uint_eq(p.prod.shm->prod, 3);	/* rewritten from the private copy */
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&p.cons, out, 3), 3);
+	ck_assert_uint_eq(out[2].buf, 3);
+	free(p.mem);
+}
+END_TEST
+
+static Suite *
+ring_suite(void)
+{
+	Suite *s = suite_create("ring");
+	TCase *tc = tcase_create("spsc");
+
+	tcase_add_test(tc, test_init_rejects_bad_geometry);
+	tcase_add_test(tc, test_empty_and_full);
+	tcase_add_test(tc, test_order_and_wraparound);
+	tcase_add_test(tc, test_burst_sizes);
+	tcase_add_test(tc, test_corrupt_producer_index);
+	tcase_add_test(tc, test_corrupt_consumer_index);
+	tcase_add_test(tc, test_own_index_is_private);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(ring_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_ENV);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
