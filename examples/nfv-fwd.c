@@ -18,8 +18,7 @@ usage(FILE *f)
 		"Usage: nfv-fwd -s PATH -r ID [--to-service ID | --to-port PORT |\n"
 		"               --next | --drop] [-n NAME]\n"
 		"Forward every packet of a service unchanged.\n\n");
-	nfv_app_usage(f);
-	fprintf(f, "      --drop           drop every packet\n");
+	nfv_app_usage(f, "      --drop           drop every packet\n");
 }
 
 static void

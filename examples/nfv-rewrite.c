@@ -27,11 +27,10 @@ usage(FILE *f)
 		"Usage: nfv-rewrite -s PATH -r ID [--mac-swap] [--ttl]\n"
 		"                   [--to-service ID | --to-port PORT | --next] [-n NAME]\n"
 		"Rewrite packet headers in place; without --mac-swap or --ttl, do both.\n\n");
-	nfv_app_usage(f);
-	fprintf(f,
-		"      --mac-swap       swap Ethernet source and destination\n"
-		"      --ttl            decrement the IPv4 TTL or IPv6 hop limit,\n"
-		"                       dropping packets where it would reach 0\n");
+	nfv_app_usage(f,
+		      "      --mac-swap       swap Ethernet source and destination\n"
+		      "      --ttl            decrement the IPv4 TTL or IPv6 hop limit,\n"
+		      "                       dropping packets where it would reach 0\n");
 }
 
 static void

@@ -104,7 +104,7 @@ nfv_app_option(struct nfv_app *app, int opt, const char *arg)
 }
 
 void
-nfv_app_usage(FILE *f)
+nfv_app_usage(FILE *f, const char *own_options)
 {
 	fprintf(f,
 		"  -s, --socket PATH    the trust domain's attach socket,\n"
@@ -116,8 +116,9 @@ nfv_app_usage(FILE *f)
 		"      --to-port PORT   send packets out of port PORT\n"
 		"      --next           send packets to the next hop of their\n"
 		"                       chain (default)\n"
+		"%s"
 		"  -h, --help           show this help and exit\n",
-		NETLIB_SERVICE_MAX, NETLIB_NAME_MAX);
+		NETLIB_SERVICE_MAX, NETLIB_NAME_MAX, own_options);
 }
 
 static int

@@ -70,8 +70,11 @@ int nfv_app_option(struct nfv_app *app, int opt, const char *arg);
 void nfv_app_set_action(struct nfv_app *app, enum netlib_action action,
 			uint16_t dest);
 
-/** Print the help lines of the shared options. */
-void nfv_app_usage(FILE *f);
+/**
+ * Print the help lines of the shared options, then @own_options (the
+ * NF's own help lines, or ""), then --help.
+ */
+void nfv_app_usage(FILE *f, const char *own_options);
 
 /**
  * Check the options, catch SIGINT and SIGTERM, attach and register.

@@ -181,12 +181,12 @@ static ssize_t nfv_ivshmem_read(struct file *file, char __user *buf,
 
 	if (count < sizeof(bits))
 		return -EINVAL;
-	if (!dev->doorbell)
-		return -ENXIO;
 
 	for (;;) {
 		if (READ_ONCE(dev->dead))
 			return -ENODEV;
+		if (!dev->doorbell)
+			return -ENXIO;
 		bits = nfv_ivshmem_pending(f, true);
 		if (bits)
 			break;
@@ -209,12 +209,11 @@ static __poll_t nfv_ivshmem_poll(struct file *file, poll_table *wait)
 	struct nfv_ivshmem_file *f = file->private_data;
 	struct nfv_ivshmem *dev = f->dev;
 
-	if (!dev->doorbell)
-		return EPOLLERR;
-
 	poll_wait(file, &dev->wait, wait);
 	if (READ_ONCE(dev->dead))
 		return EPOLLHUP | EPOLLERR;
+	if (!dev->doorbell)
+		return EPOLLERR;
 	if (nfv_ivshmem_pending(f, false))
 		return EPOLLIN | EPOLLRDNORM;
 	return 0;
@@ -506,7 +505,7 @@ static void nfv_ivshmem_remove(struct pci_dev *pdev)
 
 	/* Open files stay, but lose the memory and the registers. */
 	mutex_lock(&dev->lock);
-	dev->dead = true;
+	WRITE_ONCE(dev->dead, true);
 	list_for_each_entry(f, &dev->files, node)
 		unmap_mapping_range(f->file->f_mapping, 0, 0, 1);
 	mutex_unlock(&dev->lock);

@@ -18,3 +18,4 @@ hypervisor_nfvisord_SOURCES = \
 	hypervisor/util.c
 hypervisor_nfvisord_CFLAGS = $(AM_CFLAGS) $(NFV_DPDK_CFLAGS) $(NUMA_CFLAGS) $(JANSSON_CFLAGS)
 hypervisor_nfvisord_LDADD = hypervisor/libnfvctl_server.a $(NFV_TRUST_LIBS) $(JANSSON_LIBS) -lpthread
+dist_man_MANS += docs/nfvisord.8

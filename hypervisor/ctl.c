@@ -434,6 +434,10 @@ dispatch(const struct nfv_ctl_server *s, const json_t *command,
         goto out;
     }
     split_words(text, words, &n_words);
+    if (!n_words) {
+        reply = reply_error("empty command");
+        goto out;
+    }
     for (size_t i = 0; i < n_args; i++) {
         words[n_words++] = (char *) json_string_value(json_array_get(args, i));
     }
@@ -441,11 +445,9 @@ dispatch(const struct nfv_ctl_server *s, const json_t *command,
     if (cmd) {
         reply = run_command(cmd, n_words - cmd->n_words,
                             (const char **) &words[cmd->n_words]);
-    } else if (n_words) {
+    } else {
         reply = reply_error("unknown command '%s'; 'list-commands' lists "
                             "the commands", name);
-    } else {
-        reply = reply_error("empty command");
     }
 out:
     free(words);

@@ -32,8 +32,8 @@ on_signal(int sig)
 	g_daemon.quit = 1;
 }
 
-/* Without a file prefix of its own, EAL runs --in-memory: no hugepage
- * file or runtime state survives us, even after SIGKILL. */
+/* EAL always runs --in-memory: no hugepage file survives us, even after
+ * SIGKILL.  (--file-prefix still names the runtime directory.) */
 static char **
 eal_argv(int argc, char **argv, int *eal_argc)
 {
@@ -43,8 +43,7 @@ eal_argv(int argc, char **argv, int *eal_argc)
 	if (!out)
 		return NULL;
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strncmp(argv[i], "--file-prefix", 13) == 0 ||
-		    strcmp(argv[i], "--in-memory") == 0)
+		if (strcmp(argv[i], "--in-memory") == 0)
 			keep = 1;
 	out[n++] = argv[0];
 	if (!keep)
@@ -226,6 +225,7 @@ main(int argc, char **argv)
 	struct nfv_daemon *d = &g_daemon;
 	struct nfv_audit audit = { 0 };
 	pthread_t ctl_tid;
+	char rundir[PATH_MAX];
 	char **eargv;
 	int eargc, n, ret, status = 1, ctl_started = 0;
 
@@ -314,7 +314,9 @@ out_domain:
 		rte_free(d->hd);
 	}
 out_eal:
+	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(rundir);	/* EAL leaves its (by now empty) runtime dir behind */
 	free(eargv);
 	return status;
 }

@@ -40,11 +40,11 @@
 /* Size of the "big" command's reply string. */
 #define BIG_REPLY (256 * 1024)
 
-static char tmpdir[PATH_MAX];
-static char sock_path[PATH_MAX];
-static struct nfv_ctl_server *server;
-static pthread_t loop_thread;
-static atomic_bool loop_stop;
+static char tmpdir[64];             /* Fresh temporary directory. */
+static char sock_path[PATH_MAX];    /* Socket path in it. */
+static struct nfv_ctl_server *server; /* Server under test. */
+static pthread_t loop_thread;       /* Runs the server's loop. */
+static atomic_bool loop_stop;       /* Tells loop_thread to end. */
 
 /* ---- Test commands ---- */
 
@@ -349,6 +349,24 @@ assert_ran(json_t *reply, const char *command, const char *args)
     json_decref(reply);
 }
 
+/* Reads 'fd' to the end of the stream; returns the number of lines. */
+static int
+count_lines_to_end(int fd)
+{
+    static char buf[64 * 1024];
+    int lines = 0;
+    ssize_t n;
+
+    while ((n = recv(fd, buf, sizeof buf, 0)) > 0) {
+        for (ssize_t i = 0; i < n; i++) {
+            lines += buf[i] == '\n';
+        }
+    }
+    /* A peer that closes with our data unread resets the connection. */
+    ck_assert_msg(n == 0 || errno == ECONNRESET, "recv: %s", strerror(errno));
+    return lines;
+}
+
 /* Returns the number of open file descriptors of this process. */
 static int
 count_fds(void)
@@ -453,7 +471,7 @@ END_TEST
 
 START_TEST(test_deep_nesting)
 {
-    size_t depth = 100000;
+    size_t depth = 60000;
     char *line = malloc(depth + 2);
     int fd = client_connect();
 
@@ -622,8 +640,11 @@ START_TEST(test_many_clients)
     /* A client that leaves frees its slot. */
     close(fds[0]);
     for (int tries = 0; tries < 500; tries++) {
+        static const char req[] = "{\"command\": \"echo\"}\n";
+
         extra = client_connect();
-        client_send_str(extra, "{\"command\": \"echo\"}\n");
+        /* May fail if refused already: the refusal is read below. */
+        send(extra, req, sizeof req - 1, MSG_NOSIGNAL);
         reply = client_recv(extra);
         close(extra);
         if (json_is_true(json_object_get(reply, "ok"))) {
@@ -646,8 +667,7 @@ START_TEST(test_reader_that_never_reads_is_dropped)
     int requests = 64;
     int greedy = client_connect();
     struct timespec t0, t1;
-    int replies = 0;
-    char *line;
+    int replies;
 
     for (int i = 0; i < requests; i++) {
         client_send_str(greedy, "{\"command\": \"big\"}\n");
@@ -659,10 +679,7 @@ START_TEST(test_reader_that_never_reads_is_dropped)
     ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 2);
 
     /* Its replies stop short of what it asked for, then the stream ends. */
-    while ((line = client_recv_line(greedy))) {
-        replies++;
-        free(line);
-    }
+    replies = count_lines_to_end(greedy);
     ck_assert_int_lt(replies, requests);
     ck_assert_int_lt((long) replies * BIG_REPLY, 2 * NFV_CTL_MAX_OUTPUT);
     close(greedy);
@@ -757,6 +774,7 @@ START_TEST(test_stale_socket_replaced)
 {
     struct sockaddr_un sun = { .sun_family = AF_UNIX };
     int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    json_t *reply;
     struct stat st;
 
     /* A socket file nobody listens on, as a crashed daemon leaves. */
@@ -771,7 +789,11 @@ START_TEST(test_stale_socket_replaced)
     ck_assert(S_ISSOCK(st.st_mode));
     ck_assert_int_eq(st.st_mode & 07777, 0660);
     start_loop();
-    assert_ran(roundtrip("{\"command\": \"version\"}"), NULL, NULL);
+    reply = roundtrip("{\"command\": \"version\"}");
+    assert_ok(reply);
+    json_decref(reply);
+    stop_loop();
+    nfv_ctl_server_destroy(server);
 }
 END_TEST
 
@@ -819,6 +841,7 @@ START_TEST(test_destroy_unlinks_socket)
     ck_assert_int_eq(stat(sock_path, &st), 0);
     ck_assert_int_eq(st.st_mode & 07777, 0600);
     fd = client_connect();
+    ck_assert_int_eq(nfv_ctl_server_run(s, 1000), 0);
     nfv_ctl_server_destroy(s);
     ck_assert_int_eq(stat(sock_path, &st), -1);
     ck_assert_int_eq(errno, ENOENT);
@@ -965,7 +988,7 @@ slurp(const char *path)
     char *data = calloc(1, 1 << 20);
 
     ck_assert_ptr_nonnull(f);
-    fread(data, 1, (1 << 20) - 1, f);
+    data[fread(data, 1, (1 << 20) - 1, f)] = '\0';
     fclose(f);
     return data;
 }
@@ -1077,6 +1100,8 @@ START_TEST(test_nfvctl_usage)
 {
     const char *none[] = { "-s", sock_path, NULL };
     const char *bad_opt[] = { "--frobnicate", "status", NULL };
+    const char *bad_short[] = { "-jq", "status", NULL };
+    const char *no_arg[] = { "status", "-s", NULL };
     const char *bad_timeout[] = { "-t", "soon", "status", NULL };
     const char *help[] = { "--help", NULL };
     struct run r;
@@ -1088,6 +1113,14 @@ START_TEST(test_nfvctl_usage)
     r = run_nfvctl(NULL, bad_opt);
     ck_assert_int_eq(r.status, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "--frobnicate"));
+    run_free(&r);
+    r = run_nfvctl(NULL, bad_short);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "unknown option '-q'"));
+    run_free(&r);
+    /* Options end at the command: "-s" here is an argument. */
+    r = run_nfvctl(NULL, no_arg);
+    ck_assert_int_eq(r.status, 3);
     run_free(&r);
     r = run_nfvctl(NULL, bad_timeout);
     ck_assert_int_eq(r.status, 2);
@@ -1246,15 +1279,30 @@ START_TEST(test_render_other_lists)
 }
 END_TEST
 
+START_TEST(test_render_no_trailing_blanks)
+{
+    /* Empty strings at the end of a line leave no padding behind. */
+    assert_renders("{\"cmds\": [{\"command\": \"list-commands\", \"usage\": \"\"},"
+                   "           {\"command\": \"nf list\", \"usage\": \"[ID]\"}],"
+                   " \"name\": \"\", \"longer\": 1}",
+                   "cmds:\n"
+                   "  command        usage\n"
+                   "  list-commands\n"
+                   "  nf list        [ID]\n"
+                   "name:\n"
+                   "longer: 1\n");
+}
+END_TEST
+
 START_TEST(test_render_sanitizes)
 {
     /* Guest-chosen names cannot drive the terminal. */
     assert_renders("{\"name\": \"evil\\u001b[2J\\r\\n\","
                    " \"c1\": \"\\u009b31m\", \"caf\\u00e9\": \"ok\","
                    " \"k\\u0007\": [{\"n\\u001b\": \"\\u001b\"}]}",
-                   "name:  evil?[2J??\n"
-                   "c1:    ?31m\n"
-                   "caf\xc3\xa9:  ok\n"
+                   "name: evil?[2J??\n"
+                   "c1:   ?31m\n"
+                   "caf\xc3\xa9: ok\n"
                    "k?:\n"
                    "  n?\n"
                    "  ?\n");
@@ -1322,6 +1370,7 @@ ctl_suite(void)
     tcase_add_test(rendering, test_render_tables);
     tcase_add_test(rendering, test_render_other_lists);
     tcase_add_test(rendering, test_render_sanitizes);
+    tcase_add_test(rendering, test_render_no_trailing_blanks);
     suite_add_tcase(s, rendering);
     return s;
 }

@@ -66,6 +66,13 @@ text_width(const char *s)
     return n;
 }
 
+/* Returns true if 'v' is the empty string. */
+static bool
+is_empty_string(const json_t *v)
+{
+    return json_is_string(v) && !json_string_length(v);
+}
+
 /* Writes 'n' spaces. */
 static void
 put_spaces(FILE *out, size_t n)
@@ -312,6 +319,25 @@ put_cell(FILE *out, const struct column *col, const char *text, bool first,
     }
 }
 
+/* Writes one line of a table; empty cells at its end are left out. */
+static void
+put_row(FILE *out, const struct column *cols, size_t n_cols,
+        char *const cells[], size_t indent)
+{
+    size_t n = n_cols;
+
+    while (n > 0 && !cells[n - 1][0]) {
+        n--;
+    }
+    if (n) {
+        put_spaces(out, indent);
+    }
+    for (size_t c = 0; c < n; c++) {
+        put_cell(out, &cols[c], cells[c], c == 0, c + 1 == n);
+    }
+    fputc('\n', out);
+}
+
 /* Returns the malloc()ed text of every cell, row by row, or NULL. */
 static char **
 make_cells(const struct row *rows, size_t n_rows, struct column *cols,
@@ -355,13 +381,8 @@ put_table(FILE *out, const struct row *rows, size_t n_rows,
         }
     }
     for (size_t r = 0; !err && r <= n_rows; r++) {
-        char **line = r ? &cells[(r - 1) * n_cols] : headers;
-
-        put_spaces(out, indent);
-        for (size_t c = 0; c < n_cols; c++) {
-            put_cell(out, &cols[c], line[c], c == 0, c + 1 == n_cols);
-        }
-        fputc('\n', out);
+        put_row(out, cols, n_cols, r ? &cells[(r - 1) * n_cols] : headers,
+                indent);
     }
     for (size_t i = 0; headers && i < n_cols; i++) {
         free(headers[i]);
@@ -459,7 +480,10 @@ render_object(FILE *out, const json_t *obj, size_t indent)
         if (is_inline(value)) {
             size_t key_width = text_width(text);
 
-            put_spaces(out, (width > key_width ? width - key_width : 0) + 1);
+            if (!is_empty_string(value)) {
+                put_spaces(out, (width > key_width ? width - key_width : 0)
+                                + 1);
+            }
             put_inline(out, value);
             fputc('\n', out);
         } else {
@@ -482,7 +506,7 @@ render_list(FILE *out, const json_t *array, size_t indent)
     json_t *item;
 
     json_array_foreach(array, i, item) {
-        put_spaces(out, indent);
+        put_spaces(out, is_empty_string(item) ? 0 : indent);
         put_oneline(out, item);
         fputc('\n', out);
     }
@@ -501,7 +525,7 @@ render_value(FILE *out, const json_t *v, size_t indent)
     if (json_is_array(v)) {
         render_list(out, v, indent);
     } else {
-        put_spaces(out, indent);
+        put_spaces(out, is_empty_string(v) ? 0 : indent);
         put_inline(out, v);
         fputc('\n', out);
     }

@@ -129,7 +129,7 @@ parse_options(int argc, char *argv[], struct options *opts)
     opts->json = false;
     opts->timeout_s = DEFAULT_TIMEOUT_S;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+s:jt:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "+:s:jt:hV", longopts, NULL)) != -1) {
         switch (c) {
         case 's':
             opts->socket = optarg;
@@ -149,6 +149,9 @@ parse_options(int argc, char *argv[], struct options *opts)
         case ':':
             usage_error("option '%s' needs an argument", argv[optind - 1]);
         default:
+            if (optopt) {
+                usage_error("unknown option '-%c'", optopt);
+            }
             usage_error("unknown option '%s'", argv[optind - 1]);
         }
     }

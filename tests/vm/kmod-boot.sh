@@ -38,6 +38,7 @@ hard() { echo "$me: ERROR: $*"; exit 99; }
 
 qemu_pid=
 tmp=
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
 	if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
 		kill "$qemu_pid" 2>/dev/null
@@ -65,7 +66,7 @@ command -v gcc >/dev/null 2>&1 || skip "gcc not found"
 
 kver=${NFV_KERNEL_RELEASE:-}
 if [ -z "$kver" ]; then
-	for d in $(ls -d /lib/modules/*-amd64 2>/dev/null | sort -V -r); do
+	for d in $(printf '%s\n' /lib/modules/*-amd64 | sort -V -r); do
 		v=${d##*/}
 		[ -f "/boot/vmlinuz-$v" ] || continue
 		if [ -n "${NFV_KMOD:-}" ] || [ -f "/usr/src/linux-headers-$v/Makefile" ]; then
@@ -163,8 +164,11 @@ failed=0
 grep -aq 'nfv_ivshmem0: [0-9]* MiB shared memory, plain' "$log" ||
 	fail "no 'nfv_ivshmem0: ... plain' bind message from the module"
 grep -aq 'nfv-init: module loaded' "$log" || fail "the module did not load"
-grep -aq "first8=00524f5349564e46 nonce=$(echo "$nonce" |
-	sed 's/\(..\)\(..\)\(..\)\(..\)\(..\)\(..\)\(..\)\(..\)/\8\7\6\5\4\3\2\1/')" "$log" ||
+nonce_u64=	# the nonce as the guest prints it: a little-endian u64
+for i in 0 1 2 3 4 5 6 7; do
+	nonce_u64=${nonce:$((i * 2)):2}$nonce_u64
+done
+grep -aq "first8=00524f5349564e46 nonce=$nonce_u64" "$log" ||
 	fail "the guest did not see this run's magic and nonce"
 grep -aq '^kmod-probe: PASS' "$log" || fail "kmod-probe did not pass"
 grep -aq '^nfv-init: exit status 0' "$log" || fail "kmod-probe did not exit 0"
