@@ -117,8 +117,10 @@ nfv_app_usage(FILE *f, const char *own_options)
 		"      --next           send packets to the next hop of their\n"
 		"                       chain (default)\n"
 		"%s"
-		"  -h, --help           show this help and exit\n",
-		NETLIB_SERVICE_MAX, NETLIB_NAME_MAX, own_options);
+		"  -h, --help           show this help and exit\n"
+		"\nExit status: 0 after SIGINT or SIGTERM or once nfvisord leaves,\n"
+		"1 on errors, %d for a bad command line.\n",
+		NETLIB_SERVICE_MAX, NETLIB_NAME_MAX, own_options, NFV_APP_EXIT_USAGE);
 }
 
 static int
@@ -205,6 +207,9 @@ nfv_app_finish(struct nfv_app *app, int run_ret, const char *extra)
 
 	if (run_ret < 0)
 		fprintf(stderr, "%s: stopped: %s\n", app->prog, netlib_last_error());
+	/* nfvisord leaving ends the NF's service: not an NF failure. */
+	if (run_ret == -EPIPE)
+		run_ret = 0;
 	netlib_stats(app->ctx, &st);
 	printf("%s: rx %" PRIu64 " tx %" PRIu64 " dropped %" PRIu64 " invalid %" PRIu64 "%s\n",
 	       app->prog, st.rx_pkts, st.tx_pkts - st.drop_pkts, st.drop_pkts,

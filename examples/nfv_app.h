@@ -88,7 +88,8 @@ int nfv_app_start(struct nfv_app *app);
  * Print the one-line summary (with @extra appended), report why the run
  * loop ended if it failed, and detach.
  * @param run_ret  what netlib_run() returned
- * @return the process exit status: 0 after a clean stop, 1 otherwise.
+ * @return the process exit status: 0 after a stop or when nfvisord left
+ *         (-EPIPE), 1 otherwise.
  */
 int nfv_app_finish(struct nfv_app *app, int run_ret, const char *extra);
 

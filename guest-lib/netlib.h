@@ -106,6 +106,7 @@ typedef void (*netlib_pkt_handler)(struct netlib_ctx *ctx,
  *   - EINVAL: @path is NULL or empty
  *   - ENAMETOOLONG: @path does not fit a unix socket address
  *   - ENOENT, ECONNREFUSED, EACCES: no nfvisord serves @path
+ *   - EINTR: a signal interrupted connecting
  *   - ETIMEDOUT: nfvisord did not finish the setup in time
  *   - EPIPE: nfvisord closed the connection during the setup
  *   - EPROTONOSUPPORT: unknown attach protocol or region ABI version
@@ -226,10 +227,11 @@ void netlib_detach(struct netlib_ctx *ctx);
 
 /**
  * One line describing why the last netlib_attach(), netlib_register() or
- * netlib_run() of the calling thread failed, naming the fix where one is
- * known.  Empty before any failure.
+ * netlib_run() of the calling thread failed (also set when a burst
+ * returns -EPROTO), naming the fix where one is known.  Empty before any
+ * failure.
  *
- * @return a thread-local string, valid until the next NetLib call of this
+ * @return a thread-local string, overwritten by the next failure of this
  *         thread.
  */
 const char *netlib_last_error(void);

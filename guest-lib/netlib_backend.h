@@ -8,10 +8,12 @@
  *
  *  process  (netlib_process.c) the domain's unix socket speaking QEMU's
  *           ivshmem-server protocol: region fd + doorbell eventfds.
- *  vm       a guest char device /dev/nfv_ivshmemN: mmap of BAR2 for the
- *           region, poll()/read() for own MSI-X doorbells, ioctls for the
- *           peer id and for ringing the host.  Adding it means writing one
- *           more ops table and choosing it in netlib_attach().
+ *  vm       a guest char device /dev/nfv_ivshmemN (guest-kmod uapi):
+ *           mmap of BAR2 for the region, one open file per vector
+ *           (NFV_IVSHMEM_IOC_SET_MASK) polled and read for own doorbells,
+ *           ioctls for the peer id and for ringing the host.  Adding it
+ *           means writing one more ops table and choosing it in
+ *           netlib_attach().
  *
  * A backend embeds struct netlib_backend as its first member.
  */
@@ -29,7 +31,7 @@ struct netlib_backend;
 struct netlib_backend_ops {
 	/**
 	 * Map the shared region read-write.  Called once, before any other
-	 * operation but peer_id.
+	 * operation.
 	 * @return 0 with *base and *len set, or -errno.
 	 */
 	int (*map)(struct netlib_backend *be, void **base, uint64_t *len);

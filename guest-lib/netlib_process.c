@@ -358,13 +358,15 @@ proc_host_event(struct netlib_backend *be)
 		return -EPIPE;
 	ret = proc_recv(p, netlib_now_ms() + PROC_EVENT_TIMEOUT_MS, &v, &fd);
 	if (ret == 0 && v == NFV_HOST_PEER_ID && fd < 0) {
-		netlib_set_error("nfvisord left (peer 0 disconnected from %s)", p->path);
+		netlib_set_error("nfvisord left (peer 0 disconnected from %s): restart the NF once nfvisord is back",
+				 p->path);
 		ret = -EPIPE;
 	} else if (ret == -EPIPE) {
-		netlib_set_error("nfvisord closed %s", p->path);
+		netlib_set_error("nfvisord closed %s: restart the NF once nfvisord is back",
+				 p->path);
 	} else if (ret < 0) {
-		netlib_set_error("%s: garbled message from nfvisord: %s", p->path,
-				 strerror(-ret));
+		netlib_set_error("%s: garbled message from nfvisord (%s): restart the NF",
+				 p->path, strerror(-ret));
 		ret = -EPIPE;
 	} else {
 		/* Another peer came or went: the star topology never shows us

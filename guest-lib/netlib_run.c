@@ -27,7 +27,7 @@ cpu_relax(void)
 static int
 ring_corrupt(struct netlib_ctx *ctx, const char *ring)
 {
-	netlib_set_error("slot %u: nfvisord corrupted the %s ring index (restart nfvisord)",
+	netlib_set_error("slot %u: the %s ring index is corrupt (written by nfvisord or by another party of the domain): restart the NF",
 			 ctx->slot_idx, ring);
 	return -EPROTO;
 }

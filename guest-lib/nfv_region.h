@@ -55,7 +55,7 @@ extern "C" {
 #endif
 
 /** "NFVISOR\0" little-endian: the first 8 bytes of every region. */
-#define NFV_REGION_MAGIC 0x00524f5349564e46ULL
+#define NFV_REGION_MAGIC 0x00524f534956464eULL
 /** Bumped on any incompatible change of this file. */
 #define NFV_ABI_VERSION 1u
 

@@ -14,7 +14,6 @@ hypervisor_nfvisord_SOURCES = \
 	hypervisor/ports.c \
 	hypervisor/stats.c hypervisor/stats.h \
 	hypervisor/switch.c \
-	hypervisor/unixsock.c hypervisor/unixsock.h \
 	hypervisor/util.c
 hypervisor_nfvisord_CFLAGS = $(AM_CFLAGS) $(NFV_DPDK_CFLAGS) $(NUMA_CFLAGS) $(JANSSON_CFLAGS)
 hypervisor_nfvisord_LDADD = hypervisor/libnfvctl_server.a $(NFV_TRUST_LIBS) $(JANSSON_LIBS) -lpthread

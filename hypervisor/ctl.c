@@ -12,6 +12,7 @@
 #include <config.h>
 
 #include "ctl.h"
+#include "unixsock.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -30,7 +31,6 @@
 #define CTL_MAX_PASSED_FDS 253
 
 /* Backlog of the listening socket. */
-#define CTL_BACKLOG 64
 
 /* A registered command. */
 struct ctl_command {
@@ -67,8 +67,7 @@ struct ctl_watch {
 struct nfv_ctl_server {
     char *path;                 /* Socket path. */
     int listen_fd;              /* Listening socket. */
-    dev_t dev;                  /* Socket file's device, to unlink only ours. */
-    ino_t ino;                  /* Socket file's inode. */
+    struct nfv_unix_id id;      /* Socket file we created, to unlink only ours. */
     bool in_round;              /* A round of nfv_ctl_server_run() runs. */
 
     struct ctl_command *commands; /* Sorted by name. */
@@ -116,8 +115,12 @@ message_to_json(char *msg)
 {
     json_t *j;
 
-    for (char *p = msg; *p; p++) {
-        if ((unsigned char) *p < 0x20 || *p == 0x7f) {
+    for (unsigned char *p = (unsigned char *) msg; *p; p++) {
+        if (*p < 0x20 || *p == 0x7f) {
+            *p = ' ';
+        } else if (*p == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f) {
+            /* C1 control (U+0080..U+009F), which terminals may obey. */
+            *p++ = ' ';
             *p = ' ';
         }
     }
@@ -214,6 +217,21 @@ count_name_words(const char *name)
     return n;
 }
 
+/* Returns true if 's' is UTF-8 without control characters. */
+static bool
+is_printable_utf8(const char *s)
+{
+    json_t *j = json_string(s);
+
+    json_decref(j);
+    for (const char *p = s; j && *p; p++) {
+        if ((unsigned char) *p < 0x20 || *p == 0x7f) {
+            return false;
+        }
+    }
+    return j != NULL;
+}
+
 /* Returns the index where 'name' is or would be inserted; sets '*found'. */
 static size_t
 find_command_slot(const struct nfv_ctl_server *s, const char *name,
@@ -250,7 +268,7 @@ nfv_ctl_command_register(struct nfv_ctl_server *s, const char *name,
         return -EINVAL;
     }
     cmd.n_words = count_name_words(name);
-    if (cmd.n_words < 0) {
+    if (cmd.n_words < 0 || !is_printable_utf8(usage)) {
         return -EINVAL;
     }
     i = find_command_slot(s, name, &found);
@@ -680,7 +698,7 @@ client_run(const struct nfv_ctl_server *s, struct ctl_client *c,
         client_close(c);
         return;
     }
-    if (!c->closing && (revents & (POLLIN | POLLHUP))) {
+    if (!c->closing && !c->out_len && (revents & (POLLIN | POLLHUP))) {
         client_read(s, c);
     }
     if (c->fd >= 0) {
@@ -691,11 +709,13 @@ client_run(const struct nfv_ctl_server *s, struct ctl_client *c,
     }
 }
 
-/* Returns the poll() events 'c' waits for. */
+/* Returns the poll() events 'c' waits for: requests are read only once the
+ * replies to the previous ones are sent, so a client that does not read
+ * cannot make the server queue more than one batch of replies. */
 static short
 client_events(const struct ctl_client *c)
 {
-    return (c->closing ? 0 : POLLIN) | (c->out_len ? POLLOUT : 0);
+    return c->out_len ? POLLOUT : c->closing ? 0 : POLLIN;
 }
 
 /* Frees the clients closed during a round. */
@@ -944,111 +964,14 @@ register_builtins(struct nfv_ctl_server *s)
 
 /* ---- Socket setup ---- */
 
-/* Fills '*sun' with 'path'; 0, -EINVAL or -ENAMETOOLONG. */
-static int
-make_sockaddr(const char *path, struct sockaddr_un *sun)
-{
-    if (!path || !path[0]) {
-        return -EINVAL;
-    }
-    memset(sun, 0, sizeof *sun);
-    sun->sun_family = AF_UNIX;
-    if (strlen(path) >= sizeof sun->sun_path) {
-        return -ENAMETOOLONG;
-    }
-    strcpy(sun->sun_path, path);
-    return 0;
-}
-
-/* Removes a socket file nobody listens on; -EADDRINUSE if one does. */
-static int
-remove_stale_socket(const struct sockaddr_un *sun)
-{
-    struct stat st;
-    int probe, r, err;
-
-    if (lstat(sun->sun_path, &st) < 0) {
-        return errno == ENOENT ? 0 : -errno;
-    }
-    if (!S_ISSOCK(st.st_mode)) {
-        return -ENOTSOCK;
-    }
-    probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (probe < 0) {
-        return -errno;
-    }
-    r = connect(probe, (const struct sockaddr *) sun, sizeof *sun);
-    err = errno;
-    close(probe);
-    if (r == 0 || err == EAGAIN) {
-        /* Accepted, or backlog full: a live server listens there. */
-        return -EADDRINUSE;
-    }
-    if (err != ECONNREFUSED && err != ENOENT) {
-        return -err;
-    }
-    return unlink(sun->sun_path) < 0 && errno != ENOENT ? -errno : 0;
-}
-
-/* Binds 'fd' to 'sun', replacing a stale socket file. */
-static int
-bind_socket(int fd, const struct sockaddr_un *sun)
-{
-    int err;
-
-    if (bind(fd, (const struct sockaddr *) sun, sizeof *sun) == 0) {
-        return 0;
-    }
-    if (errno != EADDRINUSE) {
-        return -errno;
-    }
-    err = remove_stale_socket(sun);
-    if (err) {
-        return err;
-    }
-    return bind(fd, (const struct sockaddr *) sun, sizeof *sun) < 0
-           ? -errno : 0;
-}
-
-/* Binds, sets permissions and listens; on failure removes the file. */
-static int
-open_listener(struct nfv_ctl_server *s, const struct sockaddr_un *sun,
-              mode_t mode)
-{
-    struct stat st;
-    int err;
-
-    s->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                          0);
-    if (s->listen_fd < 0) {
-        return -errno;
-    }
-    err = bind_socket(s->listen_fd, sun);
-    if (err) {
-        return err;
-    }
-    /* Before listen(): nobody connects with the umask's permissions. */
-    if (chmod(s->path, mode) < 0 || lstat(s->path, &st) < 0
-        || listen(s->listen_fd, CTL_BACKLOG) < 0) {
-        err = -errno;
-        unlink(s->path);
-        return err;
-    }
-    s->dev = st.st_dev;
-    s->ino = st.st_ino;
-    return 0;
-}
-
 struct nfv_ctl_server *
 nfv_ctl_server_create(const char *path, mode_t mode)
 {
     struct nfv_ctl_server *s;
-    struct sockaddr_un sun;
     int err;
 
-    err = make_sockaddr(path, &sun);
-    if (err) {
-        errno = -err;
+    if (!path || !path[0]) {
+        errno = EINVAL;
         return NULL;
     }
     s = calloc(1, sizeof *s);
@@ -1057,28 +980,14 @@ nfv_ctl_server_create(const char *path, mode_t mode)
         errno = ENOMEM;
         return NULL;
     }
-    err = open_listener(s, &sun, mode);
-    if (!err) {
-        err = register_builtins(s);
-    }
+    s->listen_fd = nfv_unix_listen(path, mode, &s->id);
+    err = s->listen_fd < 0 ? s->listen_fd : register_builtins(s);
     if (err) {
         nfv_ctl_server_destroy(s);
         errno = -err;
         return NULL;
     }
     return s;
-}
-
-/* Removes the socket file if it is still the one this server bound. */
-static void
-unlink_own_socket(const struct nfv_ctl_server *s)
-{
-    struct stat st;
-
-    if (s->ino && lstat(s->path, &st) == 0 && S_ISSOCK(st.st_mode)
-        && st.st_dev == s->dev && st.st_ino == s->ino) {
-        unlink(s->path);
-    }
 }
 
 void
@@ -1091,7 +1000,7 @@ nfv_ctl_server_destroy(struct nfv_ctl_server *s)
         client_free(s->clients[i]);
     }
     if (s->listen_fd >= 0) {
-        unlink_own_socket(s);
+        nfv_unix_unlink_own(s->path, &s->id);
         close(s->listen_fd);
     }
     for (size_t i = 0; i < s->n_commands; i++) {

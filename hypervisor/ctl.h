@@ -26,15 +26,28 @@
  * The server owns one poll() loop.  The daemon's control thread adds its own
  * file descriptors (attach sockets, pidfds, eventfds) with
  * nfv_ctl_server_add_fd() and calls nfv_ctl_server_run() until it shuts
- * down, so one thread waits on everything the control plane handles.
+ * down, so one thread waits on everything the control plane handles:
+ *
+ *     s = nfv_ctl_server_create("/run/nfvisor/nfvisord.sock", 0660);
+ *     nfv_ctl_command_register(s, "nf list", "", 0, 0, nf_list, mgr);
+ *     nfv_ctl_server_add_fd(s, stop_eventfd, POLLIN, on_stop, &stopping);
+ *     while (!stopping)
+ *         nfv_ctl_server_run(s, -1);
+ *     nfv_ctl_server_destroy(s);
+ *
+ * nfvctl renders results without knowing their schema (see
+ * tools/nfv_render.h): return an object, and lists of records as arrays of
+ * objects with the same members, e.g. {"nfs": [{"slot": 0, ...}, ...]},
+ * which nfvctl shows as tables.
  *
  * Everything a client sends is treated as hostile: lines longer than
  * NFV_CTL_MAX_LINE bytes close the connection after an error reply, malformed
  * requests get error replies, file descriptors passed with SCM_RIGHTS are
- * closed unread, at most NFV_CTL_MAX_CLIENTS clients are served at once, and
- * a client that stops reading is dropped once NFV_CTL_MAX_OUTPUT bytes of
- * replies wait for it.  No client can block the loop: every socket is
- * non-blocking.
+ * closed unread, and at most NFV_CTL_MAX_CLIENTS clients are served at once.
+ * A client's next requests are read only once the replies to its previous
+ * ones are sent, and a client is dropped if more than NFV_CTL_MAX_OUTPUT
+ * bytes of replies wait for it.  No client can block the loop: every socket
+ * is non-blocking.
  *
  * The server is not thread-safe: call every function from the thread that
  * runs the loop.  It has no DPDK dependency.
@@ -55,7 +68,7 @@
 /** Most clients served at once; further connections get an error and close. */
 #define NFV_CTL_MAX_CLIENTS 64
 
-/** Most reply bytes queued for one client before it is dropped. */
+/** Most reply bytes queued for one client; beyond, the client is dropped. */
 #define NFV_CTL_MAX_OUTPUT (4 * 1024 * 1024)
 
 struct nfv_ctl_server;

@@ -5,5 +5,7 @@
 noinst_LIBRARIES += hypervisor/libnfvctl_server.a
 hypervisor_libnfvctl_server_a_SOURCES = \
 	hypervisor/ctl.c \
-	hypervisor/ctl.h
+	hypervisor/ctl.h \
+	hypervisor/unixsock.c \
+	hypervisor/unixsock.h
 hypervisor_libnfvctl_server_a_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)

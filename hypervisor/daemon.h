@@ -22,6 +22,7 @@
 #include "domain.h"
 #include "drops.h"
 #include "nfv_ring.h"
+#include "unixsock.h"
 
 #define NFV_BURST 32u
 #define NFV_MAX_PORTS 16u
@@ -125,6 +126,7 @@ struct nfv_hdomain {
 	struct nfv_pkt_meta *meta;	/* per buffer */
 	char sock_path[PATH_MAX + 64];	/* attach socket */
 	int listen_fd;
+	struct nfv_unix_id sock_id;	/* to remove only our socket file */
 	int host_efd[NFV_VECTORS];	/* peer 0's doorbells */
 	struct nfv_nf nf[NFV_MAX_SLOTS];
 	int pending_close;		/* atomic: a slot went CLOSING */

@@ -237,7 +237,7 @@ nfv_nfm_open(struct nfv_daemon *d, struct nfv_ctl_server *srv, const char **why)
 		}
 	}
 	snprintf(hd->sock_path, sizeof(hd->sock_path), "%s/%s.sock", d->cfg.run_dir, hd->dom.name);
-	hd->listen_fd = nfv_unix_listen(hd->sock_path, 0660);
+	hd->listen_fd = nfv_unix_listen(hd->sock_path, 0660, &hd->sock_id);
 	if (hd->listen_fd < 0) {
 		*why = hd->listen_fd == -EADDRINUSE ?
 		       "another nfvisord serves this domain's socket: stop it or use another --run-dir" :
@@ -294,7 +294,7 @@ nfv_nfm_close(struct nfv_daemon *d)
 		close_fd(&hd->host_efd[v]);
 	if (hd->listen_fd >= 0) {
 		close(hd->listen_fd);
-		unlink(hd->sock_path);
+		nfv_unix_unlink_own(hd->sock_path, &hd->sock_id);
 	}
 	hd->listen_fd = -1;
 }

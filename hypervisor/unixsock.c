@@ -8,50 +8,84 @@
 
 #include "unixsock.h"
 
+#define BACKLOG 64
+
 /* Remove a socket file nobody listens on; -EADDRINUSE if somebody does. */
 static int
-clear_stale(const struct sockaddr_un *sun)
+remove_stale(const struct sockaddr_un *sun)
 {
 	struct stat st;
-	int probe, r;
+	int probe, r, err;
 
 	if (lstat(sun->sun_path, &st) < 0)
 		return errno == ENOENT ? 0 : -errno;
 	if (!S_ISSOCK(st.st_mode))
 		return -ENOTSOCK;
-	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (probe < 0)
 		return -errno;
 	r = connect(probe, (const struct sockaddr *)sun, sizeof(*sun));
+	err = errno;
 	close(probe);
-	if (r == 0 || errno == EAGAIN)
+	if (r == 0 || err == EAGAIN)	/* accepted, or backlog full: live */
 		return -EADDRINUSE;
+	if (err != ECONNREFUSED && err != ENOENT)
+		return -err;
 	return unlink(sun->sun_path) < 0 && errno != ENOENT ? -errno : 0;
 }
 
+static int
+bind_replacing_stale(int fd, const struct sockaddr_un *sun)
+{
+	int err;
+
+	if (bind(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0)
+		return 0;
+	if (errno != EADDRINUSE)
+		return -errno;
+	err = remove_stale(sun);
+	if (err)
+		return err;
+	return bind(fd, (const struct sockaddr *)sun, sizeof(*sun)) < 0 ? -errno : 0;
+}
+
 int
-nfv_unix_listen(const char *path, mode_t mode)
+nfv_unix_listen(const char *path, mode_t mode, struct nfv_unix_id *id)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd, ret;
+	struct stat st;
+	int fd, err;
 
 	if (!path || !*path)
 		return -EINVAL;
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sun.sun_path, path);
-	ret = clear_stale(&sun);
-	if (ret < 0)
-		return ret;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (bind(fd, (const struct sockaddr *)&sun, sizeof(sun)) < 0 ||
-	    chmod(path, mode) < 0 || listen(fd, 64) < 0) {
-		ret = -errno;
+	err = bind_replacing_stale(fd, &sun);
+	if (err) {
+		close(fd);
+		return err;
+	}
+	if (chmod(path, mode) < 0 || lstat(path, &st) < 0 || listen(fd, BACKLOG) < 0) {
+		err = -errno;
 		close(fd);
 		unlink(path);
-		return ret;
+		return err;
 	}
+	id->dev = st.st_dev;
+	id->ino = st.st_ino;
 	return fd;
+}
+
+void
+nfv_unix_unlink_own(const char *path, const struct nfv_unix_id *id)
+{
+	struct stat st;
+
+	if (id->ino && lstat(path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_dev == id->dev && st.st_ino == id->ino)
+		unlink(path);
 }

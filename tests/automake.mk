@@ -19,3 +19,9 @@ tests_test_pool_CFLAGS = $(NFV_CHECK_CFLAGS) $(NFV_DPDK_CFLAGS)
 tests_test_pool_LDADD = $(NFV_TRUST_LIBS) $(CHECK_LIBS)
 
 include tests/pcaptools.mk
+include tests/ctl.mk
+include tests/vm.mk
+
+# Integration on real hugepages and DPDK ports (root; skip otherwise).
+TESTS += tests/test_chain.sh tests/test_nf_kill.sh
+EXTRA_DIST += tests/lib.sh tests/test_chain.sh tests/test_nf_kill.sh

@@ -66,7 +66,7 @@ cmd_echo(int argc, const char *argv[], void *aux, char **err)
 static json_t *
 cmd_fail(int argc, const char *argv[], void *aux, char **err)
 {
-    *err = strdup("first line\nsecond \x1b[2J line");
+    *err = strdup("first line\nsecond \x1b[2J \xc2\x9b" "31m line");
     return NULL;
 }
 
@@ -248,24 +248,32 @@ client_send_str(int fd, const char *text)
 static char *
 client_recv_line(int fd)
 {
-    size_t len = 0, cap = 256;
-    char *line = malloc(cap);
+    size_t len = 0, cap = 0;
+    char *line = NULL;
 
     for (;;) {
-        ssize_t n = recv(fd, line + len, 1, 0);
+        ssize_t n, take;
+        char *nl;
 
+        if (cap - len < 4096) {
+            cap = cap ? cap * 2 : 64 * 1024;
+            line = realloc(line, cap);
+        }
+        /* Peek, then take no more than the line. */
+        n = recv(fd, line + len, cap - len - 1, MSG_PEEK);
         ck_assert_msg(n >= 0, "recv: %s", strerror(errno));
         if (n == 0) {
             ck_assert_uint_eq(len, 0);
             free(line);
             return NULL;
         }
-        if (line[len] == '\n') {
-            line[len] = '\0';
+        nl = memchr(line + len, '\n', n);
+        take = nl ? nl - (line + len) + 1 : n;
+        ck_assert_int_eq(recv(fd, line + len, take, 0), take);
+        len += take;
+        if (nl) {
+            line[len - 1] = '\0';
             return line;
-        }
-        if (++len == cap) {
-            line = realloc(line, cap *= 2);
         }
     }
 }
@@ -492,9 +500,9 @@ START_TEST(test_handler_error)
     const char *msg = json_string_value(json_object_get(reply, "error"));
 
     ck_assert_ptr_nonnull(msg);
-    for (const char *p = msg; *p; p++) {
-        ck_assert_msg((unsigned char) *p >= 0x20, "control char in '%s'",
-                      msg);
+    for (const unsigned char *p = (const unsigned char *) msg; *p; p++) {
+        ck_assert_msg(*p >= 0x20 && *p != 0x7f && *p != 0xc2,
+                      "control character in '%s'", msg);
     }
     assert_error(reply, "first line second");
     assert_error(roundtrip("{\"command\": \"fail silent\"}"),
@@ -664,14 +672,17 @@ END_TEST
 
 START_TEST(test_reader_that_never_reads_is_dropped)
 {
-    int requests = 64;
+    enum { requests = 64 };
+    char batch[requests * 32] = "";
     int greedy = client_connect();
     struct timespec t0, t1;
     int replies;
 
+    /* One write, so that the server reads the whole batch at once. */
     for (int i = 0; i < requests; i++) {
-        client_send_str(greedy, "{\"command\": \"big\"}\n");
+        strcat(batch, "{\"command\": \"big\"}\n");
     }
+    client_send_str(greedy, batch);
     /* The loop is not stuck on the greedy client. */
     clock_gettime(CLOCK_MONOTONIC, &t0);
     assert_ran(roundtrip("{\"command\": \"echo\"}"), "echo", "[]");
@@ -683,6 +694,30 @@ START_TEST(test_reader_that_never_reads_is_dropped)
     ck_assert_int_lt(replies, requests);
     ck_assert_int_lt((long) replies * BIG_REPLY, 2 * NFV_CTL_MAX_OUTPUT);
     close(greedy);
+}
+END_TEST
+
+START_TEST(test_large_replies_delivered)
+{
+    enum { requests = 10 };
+    char batch[requests * 32] = "";
+    int fd = client_connect();
+
+    /* More than a socket buffer of replies, but within the limit. */
+    for (int i = 0; i < requests; i++) {
+        strcat(batch, "{\"command\": \"big\"}\n");
+    }
+    client_send_str(fd, batch);
+    for (int i = 0; i < requests; i++) {
+        json_t *reply = client_recv(fd);
+
+        ck_assert_uint_eq(json_string_length(json_object_get(
+            assert_ok(reply), "data")), BIG_REPLY);
+        json_decref(reply);
+    }
+    client_send_str(fd, "{\"command\": \"echo\"}\n");
+    assert_ran(client_recv(fd), "echo", "[]");
+    close(fd);
 }
 END_TEST
 
@@ -747,6 +782,10 @@ START_TEST(test_register_rejects_bad_commands)
                                               NULL), -EINVAL);
     ck_assert_int_eq(nfv_ctl_command_register(s, "x", NULL, 0, 0, cmd_fail,
                                               NULL), -EINVAL);
+    ck_assert_int_eq(nfv_ctl_command_register(s, "x", "\xff", 0, 0, cmd_fail,
+                                              NULL), -EINVAL);
+    ck_assert_int_eq(nfv_ctl_command_register(s, "x", "A\nB", 0, 0,
+                                              cmd_fail, NULL), -EINVAL);
     ck_assert_int_eq(nfv_ctl_command_register(s, "x y", "", 0, 0, cmd_fail,
                                               NULL), 0);
     nfv_ctl_server_destroy(s);
@@ -1101,7 +1140,7 @@ START_TEST(test_nfvctl_usage)
     const char *none[] = { "-s", sock_path, NULL };
     const char *bad_opt[] = { "--frobnicate", "status", NULL };
     const char *bad_short[] = { "-jq", "status", NULL };
-    const char *no_arg[] = { "status", "-s", NULL };
+    const char *no_arg[] = { "--socket", NULL };
     const char *bad_timeout[] = { "-t", "soon", "status", NULL };
     const char *help[] = { "--help", NULL };
     struct run r;
@@ -1118,9 +1157,9 @@ START_TEST(test_nfvctl_usage)
     ck_assert_int_eq(r.status, 2);
     ck_assert_ptr_nonnull(strstr(r.err, "unknown option '-q'"));
     run_free(&r);
-    /* Options end at the command: "-s" here is an argument. */
     r = run_nfvctl(NULL, no_arg);
-    ck_assert_int_eq(r.status, 3);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "'--socket' needs an argument"));
     run_free(&r);
     r = run_nfvctl(NULL, bad_timeout);
     ck_assert_int_eq(r.status, 2);
@@ -1336,6 +1375,7 @@ ctl_suite(void)
     tcase_add_test(tc, test_passed_fds_closed);
     tcase_add_test(tc, test_many_clients);
     tcase_add_test(tc, test_reader_that_never_reads_is_dropped);
+    tcase_add_test(tc, test_large_replies_delivered);
     tcase_add_test(tc, test_builtin_commands);
     tcase_add_test(tc, test_second_server_refused);
     suite_add_tcase(s, tc);

@@ -6,7 +6,9 @@
 . "$(dirname "$0")/lib.sh"
 need_root_hugepages 160
 
-start_daemon "$T/d.log" --no-pci --vdev net_null0,size=64,copy=0 --vdev net_null1 \
+# Many flows, replayed forever, so both instances of service 1 get traffic.
+"$PCAPGEN" -o "$T/flows.pcap" -n 4096 -s 64 -f 256 >/dev/null || hard "pcapgen failed"
+start_daemon "$T/d.log" --no-pci --vdev "net_pcap0,rx_pcap=$T/flows.pcap,infinite_rx=1" --vdev net_null1 \
 	-- -r "$RUN" --chain nf:1,nf:2,port:1 --wait-chain --summary "$T/summary.json"
 start_nf A "$FWD" --service 1 --name victim
 start_nf B "$FWD" --service 1 --name survivor
@@ -14,13 +16,17 @@ start_nf C "$REWRITE" --service 2 --name rewrite --mac-swap
 wait_for "nfs_running 3" 20 || fail "NFs did not register: $(ctl nf list)"
 wait_for "[ \$(ctl stats | jq .totals.tx) -gt 100000 ]" 20 || fail "no traffic: $(ctl stats)"
 
-lent=$(ctl nf list | jq '[.nfs[] | select(.name == "victim") | .lent][0]')
-note "victim holds $lent buffers; killing it"
+victim=$(ctl nf list | jq -c '.nfs[] | select(.name == "victim")')
+note "victim before the kill: $victim"
+[ "$(echo "$victim" | jq .rx_pkts)" -gt 0 ] || fail "the victim got no traffic"
+wait_for "[ \$(ctl nf list | jq '.nfs[] | select(.name == \"victim\") | .lent') -gt 0 ]" 5 \
+	|| fail "the victim never held a buffer"
 kill -KILL "$A"
 wait_for "[ \$(ctl nf list | jq '[.nfs[] | select(.name == \"victim\")] | length') = 0 ]" 5 \
 	|| fail "slot of the killed NF not reclaimed: $(ctl nf list)"
 st=$(ctl stats)
 [ "$(echo "$st" | jq .reclaims.count)" = 1 ] || fail "reclaims: $(echo "$st" | jq -c .reclaims)"
+[ "$(echo "$st" | jq .drops.nf_gone)" -gt 0 ] || fail "no buffer was taken back from the killed NF"
 note "reclaimed in $(echo "$st" | jq .reclaims.max_us) us; nf_gone drops $(echo "$st" | jq .drops.nf_gone)"
 audit=$(ctl audit)
 [ "$(echo "$audit" | jq .ok)" = true ] || fail "audit after the kill: $audit"

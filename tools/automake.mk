@@ -1,2 +1,5 @@
 # SPDX-License-Identifier: BSD-3-Clause
 include tools/pcap.mk
+include tools/nfvctl.mk
+EXTRA_DIST += tools/nfv-guest-image
+dist_noinst_SCRIPTS += tools/quickstart

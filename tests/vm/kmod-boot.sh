@@ -100,7 +100,7 @@ else
 	mkdir -p "$tmp/kmod"
 	cp -r "$srcdir/guest-kmod/nfv_ivshmem.c" "$srcdir/guest-kmod/Kbuild" \
 		"$srcdir/guest-kmod/uapi" "$tmp/kmod/" || hard "cannot copy guest-kmod"
-	if ! make -C "$kdir" M="$tmp/kmod" modules >"$tmp/kmod.log" 2>&1; then
+	if ! env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$kdir" M="$tmp/kmod" modules >"$tmp/kmod.log" 2>&1; then
 		cat "$tmp/kmod.log"
 		echo "$me: FAIL: nfv_ivshmem.ko does not build against $kdir"
 		exit 1
@@ -126,7 +126,7 @@ gcc -static -O2 -Wall -Wextra -Werror \
 region=$tmp/region
 truncate -s "$region_size" "$region" || hard "cannot create $region"
 nonce=$(od -An -tx1 -N8 /dev/urandom | tr -d ' \n')
-magic_hex=464e5649534f5200	# bytes of NFV_REGION_MAGIC 0x00524f5349564e46
+magic_hex=4e465649534f5200	# bytes of NFV_REGION_MAGIC 0x00524f534956464e ("NFVISOR\0")
 printf '%b' "$(echo "$magic_hex$nonce" | sed 's/../\\x&/g')" |
 	dd of="$region" conv=notrunc status=none || hard "cannot write $region"
 
@@ -168,7 +168,7 @@ nonce_u64=	# the nonce as the guest prints it: a little-endian u64
 for i in 0 1 2 3 4 5 6 7; do
 	nonce_u64=${nonce:$((i * 2)):2}$nonce_u64
 done
-grep -aq "first8=00524f5349564e46 nonce=$nonce_u64" "$log" ||
+grep -aq "first8=00524f534956464e nonce=$nonce_u64" "$log" ||
 	fail "the guest did not see this run's magic and nonce"
 grep -aq '^kmod-probe: PASS' "$log" || fail "kmod-probe did not pass"
 grep -aq '^nfv-init: exit status 0' "$log" || fail "kmod-probe did not exit 0"
