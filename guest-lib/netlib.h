@@ -144,7 +144,8 @@ int netlib_register(struct netlib_ctx *ctx, uint16_t service_id,
 
 /**
  * Receive up to @n packets.  Descriptors naming a buffer outside the region
- * or data outside the buffer are skipped and counted in rx_invalid.  Every
+ * or data outside the buffer (or past 64 KiB, the reach of a descriptor's
+ * 16-bit fields) are skipped and counted in rx_invalid.  Every
  * packet starts with action NETLIB_ACT_NEXT.  Each received packet must be
  * handed back once with netlib_tx_burst().
  *

@@ -40,6 +40,15 @@
  * domain can write any byte of the region; the rules below say who is
  * *supposed* to, so that well-behaved parties never race.
  *
+ * Limits every party may rely on (nfvisord enforces them, NetLib checks):
+ * slot_off, ring_off and ring_stride are multiples of 64 and buf_off of
+ * page_size; buf_stride <= 65535 (descriptor offsets are 16-bit); ring
+ * sizes are powers of two <= 16384; peer ids are >= 1 (0 is the daemon).
+ *
+ * Liveness: an NF process learns that nfvisord left from its attach
+ * socket (EOF).  A guest cannot (QEMU holds the socket): it watches its
+ * slot's state and generation, which the host changes when it reclaims.
+ *
  * Rings are single-producer single-consumer.  RX: host produces, NF
  * consumes.  TX and CTL: NF produces, host consumes.  CTL-reply: host
  * produces, NF consumes.  Indices are free-running uint32_t; the entry of
@@ -216,6 +225,14 @@ struct nfv_ctl_msg {
 		uint8_t raw[56];
 	} u;
 };
+
+#if defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(struct nfv_region_hdr) <= NFV_REGION_HDR_SIZE, "header too big");
+_Static_assert(sizeof(struct nfv_slot) == 2 * NFV_CACHE_LINE, "slot is two cache lines");
+_Static_assert(sizeof(struct nfv_ring_shm) == 2 * NFV_CACHE_LINE, "ring indices: two lines");
+_Static_assert(sizeof(struct nfv_desc) == 16, "descriptor is 16 bytes");
+_Static_assert(sizeof(struct nfv_ctl_msg) == 64, "control message is 64 bytes");
+#endif
 
 #ifdef __cplusplus
 }

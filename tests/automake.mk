@@ -20,6 +20,7 @@ tests_test_pool_LDADD = $(NFV_TRUST_LIBS) $(CHECK_LIBS)
 
 include tests/pcaptools.mk
 include tests/ctl.mk
+include tests/netlib.mk
 include tests/vm.mk
 
 # Integration on real hugepages and DPDK ports (root; skip otherwise).
