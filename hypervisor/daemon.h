@@ -128,6 +128,7 @@ struct nfv_hdomain {
 	int listen_fd;
 	struct nfv_unix_id sock_id;	/* to remove only our socket file */
 	int host_efd[NFV_VECTORS];	/* peer 0's doorbells */
+	uint64_t host_doorbells[NFV_VECTORS]; /* rings received, per vector */
 	struct nfv_nf nf[NFV_MAX_SLOTS];
 	int pending_close;		/* atomic: a slot went CLOSING */
 };
@@ -144,7 +145,7 @@ struct nfv_config {
 	char chain[256];
 	char summary_path[PATH_MAX];
 	struct nfv_region_params region;
-	unsigned int stats_interval;	/* s, 0 = off */
+	unsigned int stats_interval_ms;	/* 0 = off */
 	unsigned int stop_idle_ms;	/* 0 = run until signalled */
 	int wait_chain;			/* poll ports only once the chain runs */
 	int json_stats;

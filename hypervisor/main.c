@@ -25,6 +25,17 @@
 
 static struct nfv_daemon g_daemon;
 static volatile int g_ctl_quit;
+static char g_eal_rundir[PATH_MAX];
+
+/* EAL leaves its runtime dir behind, and telemetry removes its socket in
+ * there from an atexit handler: registered before EAL's, this one runs
+ * after it and removes the then empty directory. */
+static void
+remove_eal_rundir(void)
+{
+	if (g_eal_rundir[0])
+		rmdir(g_eal_rundir);
+}
 
 static void
 on_signal(int sig)
@@ -76,9 +87,9 @@ ctl_thread(void *arg)
 	while (!g_ctl_quit) {
 		nfv_ctl_server_run(srv, 100);
 		nfv_nfm_tick(d);
-		if (d->cfg.stats_interval && nfv_now_ns() >= next_stats) {
+		if (d->cfg.stats_interval_ms && nfv_now_ns() >= next_stats) {
 			nfv_stats_live(d, stdout);
-			next_stats = nfv_now_ns() + (uint64_t)d->cfg.stats_interval * 1000000000u;
+			next_stats = nfv_now_ns() + (uint64_t)d->cfg.stats_interval_ms * 1000000u;
 		}
 	}
 	return NULL;
@@ -225,7 +236,6 @@ main(int argc, char **argv)
 	struct nfv_daemon *d = &g_daemon;
 	struct nfv_audit audit = { 0 };
 	pthread_t ctl_tid;
-	char rundir[PATH_MAX];
 	char **eargv;
 	int eargc, n, ret, status = 1, ctl_started = 0;
 
@@ -245,12 +255,14 @@ main(int argc, char **argv)
 	eargv = eal_argv(argc, argv, &eargc);
 	if (!eargv)
 		return 1;
+	atexit(remove_eal_rundir);
 	n = rte_eal_init(eargc, eargv);
 	if (n < 0) {
 		fprintf(stderr, PROG ": DPDK EAL initialisation failed: %s (are hugepages configured? "
 			"echo 1024 > /proc/sys/vm/nr_hugepages)\n", rte_strerror(rte_errno));
 		return 1;
 	}
+	snprintf(g_eal_rundir, sizeof(g_eal_rundir), "%s", rte_eal_get_runtime_dir());
 	eargv[n] = eargv[0];
 	ret = nfv_options_parse(eargc - n, eargv + n, &d->cfg, PROG);
 	if (ret != 0) {
@@ -314,9 +326,7 @@ out_domain:
 		rte_free(d->hd);
 	}
 out_eal:
-	snprintf(rundir, sizeof(rundir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
-	rmdir(rundir);	/* EAL leaves its (by now empty) runtime dir behind */
 	free(eargv);
 	return status;
 }

@@ -82,10 +82,17 @@ on_pidfd(int fd, short revents, void *aux)
 static void
 on_host_doorbell(int fd, short revents, void *aux)
 {
+	struct nfv_hdomain *hd = aux;
 	uint64_t v;
+	int vec;
 
-	/* The worker polls every ring; the count only needs draining. */
-	(void)!read(fd, &v, sizeof(v));
+	/* The worker polls every ring; the count is drained and kept only
+	 * as proof that peers' doorbells reach us. */
+	if (read(fd, &v, sizeof(v)) != sizeof(v))
+		return;
+	for (vec = 0; vec < NFV_VECTORS; vec++)
+		if (hd->host_efd[vec] == fd)
+			NFV_STAT_ADD(hd->host_doorbells[vec], v);
 }
 
 static enum nf_kind
@@ -273,6 +280,25 @@ nfv_nfm_tick(struct nfv_daemon *d)
 	}
 }
 
+/* Guests cannot see a socket close (QEMU holds it): tell them through the
+ * region that their slot is gone and the daemon with it. */
+static void
+tell_guests_goodbye(struct nfv_hdomain *hd)
+{
+	struct nfv_region *r = &hd->dom.region;
+	uint32_t s;
+
+	if (!r->base)
+		return;
+	for (s = 0; s < r->layout.p.nslots; s++) {
+		struct nfv_slot *slot = nfv_region_slot(r, s);
+
+		slot->state = NFV_SLOT_FREE;
+		slot->generation++;
+	}
+	__atomic_store_n(&((struct nfv_region_hdr *)r->base)->magic, 0, __ATOMIC_RELEASE);
+}
+
 /* At shutdown, after the worker stopped: close every peer and socket. */
 void
 nfv_nfm_close(struct nfv_daemon *d)
@@ -281,6 +307,7 @@ nfv_nfm_close(struct nfv_daemon *d)
 	uint32_t s;
 	int v;
 
+	tell_guests_goodbye(hd);
 	for (s = 0; s < NFV_MAX_SLOTS; s++) {
 		struct nfv_nf *nf = &hd->nf[s];
 

@@ -38,7 +38,8 @@ nfv_usage(FILE *out, const char *prog)
 "                            default chain has a running instance\n"
 "      --stop-when-idle MS   exit once no packet moved for MS ms and nothing is in\n"
 "                            flight (for finite inputs such as pcap files)\n"
-"  -i, --stats-interval SEC  print live statistics every SEC seconds (default 0: off)\n"
+"  -i, --stats-interval SEC  print live statistics every SEC seconds, e.g. 1 or 0.5\n"
+"                            (default 0: off)\n"
 "      --summary FILE        write the final statistics as JSON to FILE\n"
 "  -h, --help                this help\n"
 "  -V, --version             print the version\n"
@@ -82,6 +83,21 @@ parse_uint(const char *s, unsigned long max, unsigned int *out)
 	if (errno || end == s || *end != '\0' || v > max)
 		return -EINVAL;
 	*out = (unsigned int)v;
+	return 0;
+}
+
+/* Seconds, possibly fractional ("0.25"), as milliseconds. */
+static int
+parse_seconds_ms(const char *s, unsigned int *ms)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end != '\0' || v < 0 || v > 3600)
+		return -EINVAL;
+	*ms = (unsigned int)(v * 1000.0 + 0.5);
 	return 0;
 }
 
@@ -164,8 +180,8 @@ nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 				bad = "--stop-when-idle: expected milliseconds, 1..3600000";
 			break;
 		case 'i':
-			if (parse_uint(optarg, 3600, &c->stats_interval) < 0)
-				bad = "--stats-interval: expected seconds, 0..3600";
+			if (parse_seconds_ms(optarg, &c->stats_interval_ms) < 0)
+				bad = "--stats-interval: expected seconds such as 1 or 0.5, at most 3600";
 			break;
 		case OPT_SUMMARY:
 			if (snprintf(c->summary_path, sizeof(c->summary_path), "%s", optarg) >=

@@ -101,7 +101,8 @@ nfv_stats_status(struct nfv_daemon *d)
 		attached += st != NF_FREE;
 	}
 	nfv_chain_format(&d->chain[0], chain, sizeof(chain));
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I}}",
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I},"
+			 " s:{s:I, s:I}}",
 			 "version", PACKAGE_VERSION,
 			 "pid", (json_int_t)getpid(),
 			 "uptime_s", (json_int_t)((nfv_now_ns() - d->start_ns) / 1000000000u),
@@ -115,7 +116,10 @@ nfv_stats_status(struct nfv_daemon *d)
 			 "rx", (json_int_t)NFV_STAT_GET(d->tot.rx),
 			 "tx", (json_int_t)NFV_STAT_GET(d->tot.tx),
 			 "dropped", (json_int_t)total_drops(&d->tot),
-			 "copies", (json_int_t)NFV_STAT_GET(d->tot.copies)) ?:
+			 "copies", (json_int_t)NFV_STAT_GET(d->tot.copies),
+			 "host_doorbells",
+			 "data", (json_int_t)NFV_STAT_GET(d->hd->host_doorbells[NFV_VEC_DATA]),
+			 "ctl", (json_int_t)NFV_STAT_GET(d->hd->host_doorbells[NFV_VEC_CTL])) ?:
 	       json_object();
 }
 
