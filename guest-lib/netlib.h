@@ -5,12 +5,14 @@
  * An NF attaches to its trust domain's shared region, registers for a
  * service, then receives packets, rewrites them in place and hands them back
  * to nfvisord with an action.  Packets never get copied: a struct netlib_pkt
- * is a handle on a buffer of the shared region.  The same API works in a
- * host process and (with a guest driver) in a VM.
+ * is a handle on a buffer of the shared region.  The same API, and the same
+ * NF binary, works in a host process (attached through the domain's unix
+ * socket) and in a VM (attached through the guest driver's device
+ * /dev/nfv_ivshmemN, an ivshmem-doorbell device whose server is nfvisord).
  *
  * Typical use:
  *
- *	ctx = netlib_attach("/run/nfvisor/default.sock");
+ *	ctx = netlib_attach("/run/nfvisor/default.sock");  (or "/dev/nfv_ivshmem0")
  *	netlib_register(ctx, 7, "my-nf");
  *	netlib_run(ctx, handle_one_packet, state);	(until netlib_stop())
  *	netlib_detach(ctx);
@@ -22,6 +24,17 @@
  *
  * Threads: one context is driven by one thread.  Only netlib_stop() may be
  * called from another thread or from a signal handler.
+ *
+ * Liveness: netlib_run() and netlib_register() return -EPIPE once nfvisord
+ * is gone.  In a process NetLib learns it from the attach socket (EOF, or
+ * peer 0 leaving).  A guest has no such socket (QEMU holds it), so NetLib
+ * also watches the region, with both transports, each time it waits (so at
+ * least every 100 ms while idle): nfvisord is gone when the region's magic
+ * was cleared (it shut down), when the NF's slot has another generation
+ * than at attach (nfvisord reclaimed the slot and handed it out again), or
+ * when the slot is no longer attached or running (freed, closing,
+ * quarantined).  A nfvisord killed with SIGKILL cannot clear the region:
+ * an NF in a VM then idles until it is stopped.
  */
 #ifndef NETLIB_H
 #define NETLIB_H
@@ -44,6 +57,15 @@ extern "C" {
 #define NETLIB_ATTACH_TIMEOUT_MS 5000
 /** How long netlib_register() waits for nfvisord's reply. */
 #define NETLIB_CTL_TIMEOUT_MS 5000
+/**
+ * netlib_attach() path meaning, inside a VM, the nfv_ivshmem device of
+ * lowest number whose memory holds an nfvisor region.
+ */
+#define NETLIB_ATTACH_VM "vm"
+/** Where the guest driver's devices are: NETLIB_VM_DEV_DIR/nfv_ivshmem<N>. */
+#define NETLIB_VM_DEV_DIR "/dev"
+/** Name of the guest driver's devices, before their number N. */
+#define NETLIB_VM_DEV_NAME "nfv_ivshmem"
 
 /** An attachment to one trust domain (opaque). */
 struct netlib_ctx;
@@ -97,19 +119,45 @@ typedef void (*netlib_pkt_handler)(struct netlib_ctx *ctx,
 				   struct netlib_pkt *pkt, void *arg);
 
 /**
- * Attach to a trust domain: connect to its attach socket, receive and map
- * the shared region and the doorbells, and check the region's layout.
- * Waits at most NETLIB_ATTACH_TIMEOUT_MS.
+ * Attach to a trust domain: map its shared region, set up the doorbells and
+ * check the region's layout.  The file type of @path chooses how:
  *
- * @param path  the domain's attach socket, NETLIB_SOCKET_DIR/<domain>.sock
+ *  - a unix socket, in a host process: the domain's attach socket.  NetLib
+ *    connects and receives the region and the doorbells from nfvisord,
+ *    waiting at most NETLIB_ATTACH_TIMEOUT_MS.
+ *  - a character device, in a VM: /dev/nfv_ivshmemN of the guest driver
+ *    nfv_ivshmem.ko, which must be an ivshmem-doorbell device whose server
+ *    is the domain's socket.  NetLib maps its memory and uses its MSI-X
+ *    doorbells.  One NF per device: a second one gets EBUSY.  The VM keeps
+ *    its slot from NF to NF, so a registration left by a previous NF of
+ *    the VM that did not detach (it was killed) is released first, waiting
+ *    at most NETLIB_CTL_TIMEOUT_MS.
+ *  - NETLIB_ATTACH_VM ("vm"): the device NETLIB_VM_DEV_DIR/nfv_ivshmem<N>
+ *    of lowest N whose memory holds an nfvisor region (a file named "vm"
+ *    in the working directory is "./vm").
+ *
+ * A path under /dev/ that does not exist is taken for a missing device.
+ *
+ * @param path  NETLIB_SOCKET_DIR/<domain>.sock, /dev/nfv_ivshmemN or
+ *              NETLIB_ATTACH_VM
  * @return a context, or NULL with errno set:
  *   - EINVAL: @path is NULL or empty
  *   - ENAMETOOLONG: @path does not fit a unix socket address
- *   - ENOENT, ECONNREFUSED, EACCES: no nfvisord serves @path
+ *   - ENOENT, ECONNREFUSED, EACCES: no nfvisord serves @path; in a VM, no
+ *     such device (driver not loaded?) or no permission to open it
+ *   - ENOTSOCK: @path exists but is neither a socket nor a character device
+ *   - ENODEV: the character device is not an nfv_ivshmem device, or not an
+ *     ivshmem-doorbell device served by nfvisord (no doorbell, peer id 0,
+ *     fewer than 2 vectors); for NETLIB_ATTACH_VM, no device holds an
+ *     nfvisor region
+ *   - EBUSY: another NF of this VM is attached through the device
  *   - EINTR: a signal interrupted connecting
- *   - ETIMEDOUT: nfvisord did not finish the setup in time
- *   - EPIPE: nfvisord closed the connection during the setup
- *   - EPROTONOSUPPORT: unknown attach protocol or region ABI version
+ *   - ETIMEDOUT: nfvisord did not finish the setup in time, or did not
+ *     release a previous NF's registration in time
+ *   - EPIPE: nfvisord closed the connection during the setup, or does not
+ *     serve this NF's slot (freed, closing or quarantined)
+ *   - EPROTONOSUPPORT: unknown attach protocol, region ABI version or
+ *     guest driver ABI version
  *   - EPROTO: malformed setup message or region layout this NetLib
  *     does not understand
  *   - EBADMSG: the region is not an nfvisor region (bad magic)
@@ -135,7 +183,7 @@ struct netlib_ctx *netlib_attach(const char *path);
  *   - -EAGAIN: the control ring is full
  *   - -ETIMEDOUT: no reply in time
  *   - -EINTR: netlib_stop() was called meanwhile
- *   - -EPIPE: nfvisord went away
+ *   - -EPIPE: nfvisord went away (see Liveness at the top of this file)
  *   - -EPROTO: nfvisord corrupted a control ring or sent a bad reply
  *   - any negative errno nfvisord refused the registration with
  */
@@ -184,7 +232,7 @@ int netlib_tx_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts,
  * @param arg      passed to @handler
  * @return 0 after netlib_stop(), or:
  *   - -EINVAL: @handler is NULL or @ctx is not registered
- *   - -EPIPE: nfvisord went away
+ *   - -EPIPE: nfvisord went away (see Liveness at the top of this file)
  *   - -EPROTO: nfvisord corrupted a ring index
  *   - another negative errno if waiting on the doorbell failed
  */
@@ -326,6 +374,49 @@ int netlib_pkt_set_action(struct netlib_pkt *pkt, enum netlib_action action,
  * @return the packet's current action.
  */
 enum netlib_action netlib_pkt_action(const struct netlib_pkt *pkt);
+
+/**
+ * A flow rule's match: one exact 5-tuple (IPv4 or IPv6).
+ */
+struct netlib_flow {
+	uint8_t ipv;		/**< 4 or 6 */
+	uint8_t proto;		/**< IP protocol (6 TCP, 17 UDP, ...) */
+	uint16_t sport;		/**< host byte order; 0 without ports */
+	uint16_t dport;		/**< host byte order; 0 without ports */
+	uint8_t src[16];	/**< network order; IPv4 in the first 4 bytes */
+	uint8_t dst[16];
+};
+
+/** Most hops of a rule's chain. */
+#define NETLIB_FLOW_MAX_HOPS 8u
+/** Chain hops of a flow rule, as netlib_flow_add() takes them. */
+#define NETLIB_HOP_NF(service) ((uint16_t)((1u << 14) | ((service) & 0x3fffu)))
+#define NETLIB_HOP_PORT(port) ((uint16_t)((2u << 14) | ((port) & 0x3fffu)))
+#define NETLIB_HOP_DROP ((uint16_t)(3u << 14))
+
+/**
+ * Ask nfvisord to send the packets of flow @match along their own chain
+ * of @nhops hops instead of the default chain, from the next packet that
+ * arrives on a port (packets already in flight keep their chain).  Only a
+ * registered NF may install rules; they outlive it (remove them with
+ * netlib_flow_del() or `nfvctl flow del`).  Blocks until nfvisord answers.
+ *
+ * @return 0, or a negative errno (netlib_last_error() says more):
+ *   - -EINVAL: bad @match or hops (no hop, more than NETLIB_FLOW_MAX_HOPS,
+ *     service 0, a port nfvisord does not have)
+ *   - -EPERM: @ctx is not registered
+ *   - -EEXIST: a rule for this 5-tuple exists
+ *   - -ENOSPC: nfvisord's rule table is full
+ *   - -EAGAIN, -ETIMEDOUT, -EINTR, -EPIPE, -EPROTO: as netlib_register()
+ */
+int netlib_flow_add(struct netlib_ctx *ctx, const struct netlib_flow *match,
+		    const uint16_t *hops, unsigned int nhops);
+
+/**
+ * Remove the rule for flow @match.
+ * @return 0, -ENOENT (no such rule), or as netlib_flow_add().
+ */
+int netlib_flow_del(struct netlib_ctx *ctx, const struct netlib_flow *match);
 
 #ifdef __cplusplus
 }

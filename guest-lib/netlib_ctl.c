@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * netlib_ctl.c - control requests to nfvisord: registration.
+ * netlib_ctl.c - control requests to nfvisord: registration, flow rules.
  *
  * A request goes on the slot's CTL ring and rings the host's CTL doorbell;
  * the reply comes back on the CTL-reply ring with the request's sequence
  * number and rings our CTL doorbell.  A doorbell can be lost, so the reply
  * ring is re-checked every NETLIB_CTL_RECHECK_MS as well.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <string.h>
 #include <unistd.h>
@@ -15,6 +16,10 @@
 
 _Static_assert(NETLIB_SERVICE_MAX == NFV_MAX_SERVICE, "service id ranges differ");
 _Static_assert(NETLIB_NAME_MAX < NFV_NF_NAME_MAX, "NF name must fit with its NUL");
+_Static_assert(NETLIB_FLOW_MAX_HOPS == NFV_FLOW_MAX_HOPS, "flow hop limits differ");
+_Static_assert(NETLIB_HOP_NF(5) == NFV_HOP(NFV_HOP_NF, 5) &&
+	       NETLIB_HOP_PORT(1) == NFV_HOP(NFV_HOP_PORT, 1) &&
+	       NETLIB_HOP_DROP == NFV_HOP(NFV_HOP_DROP, 0), "hop encodings differ");
 
 /* Largest errno value a reply status may carry (as Linux's MAX_ERRNO). */
 #define CTL_MAX_ERRNO 4095
@@ -143,4 +148,70 @@ netlib_register(struct netlib_ctx *ctx, uint16_t service_id, const char *name)
 	ctx->instance_id = reply.u.reply.instance_id;
 	ctx->service_id = service_id;
 	return ctx->instance_id;
+}
+
+static int
+flow_call(struct netlib_ctx *ctx, uint16_t type, const struct netlib_flow *match,
+	  const uint16_t *hops, unsigned int nhops)
+{
+	const char *what = type == NFV_CTL_FLOW_ADD ? "add" : "delete";
+	struct nfv_ctl_msg msg = { .type = type };
+	struct nfv_ctl_msg reply;
+	size_t alen;
+	int32_t status;
+	int ret;
+
+	if (ctx->instance_id < 0) {
+		netlib_set_error("flow rules need a registered NF: call netlib_register() first");
+		return -EPERM;
+	}
+	if (!match || (match->ipv != 4 && match->ipv != 6)) {
+		netlib_set_error("flow rule: the match must be IPv4 (ipv 4) or IPv6 (ipv 6)");
+		return -EINVAL;
+	}
+	if (type == NFV_CTL_FLOW_ADD && (!hops || nhops == 0 || nhops > NETLIB_FLOW_MAX_HOPS)) {
+		netlib_set_error("flow rule: a chain has 1..%u hops, not %u",
+				 NETLIB_FLOW_MAX_HOPS, nhops);
+		return -EINVAL;
+	}
+	alen = match->ipv == 4 ? 4 : 16;
+	msg.u.flow.ipv = match->ipv;
+	msg.u.flow.proto = match->proto;
+	msg.u.flow.sport = htons(match->sport);
+	msg.u.flow.dport = htons(match->dport);
+	memcpy(msg.u.flow.src, match->src, alen);
+	memcpy(msg.u.flow.dst, match->dst, alen);
+	if (type == NFV_CTL_FLOW_ADD)
+		memcpy(msg.u.flow.hop, hops, nhops * sizeof(hops[0]));
+	ret = ctl_call(ctx, &msg, &reply);
+	if (ret < 0)
+		return ret;
+	status = reply.u.reply.status;
+	if (status < 0 && status >= -CTL_MAX_ERRNO) {
+		netlib_set_error("nfvisord refused to %s the flow rule: %s", what,
+				 status == -EEXIST ? "a rule for this 5-tuple exists" :
+				 status == -ENOENT ? "no rule for this 5-tuple" :
+				 status == -ENOSPC ? "its rule table is full" :
+				 status == -EINVAL ? "bad 5-tuple or chain (unknown port or service 0?)" :
+				 strerror(-status));
+		return status;
+	}
+	if (status != 0) {
+		netlib_set_error("nfvisord sent a malformed reply: status %d", status);
+		return -EPROTO;
+	}
+	return 0;
+}
+
+int
+netlib_flow_add(struct netlib_ctx *ctx, const struct netlib_flow *match,
+		const uint16_t *hops, unsigned int nhops)
+{
+	return flow_call(ctx, NFV_CTL_FLOW_ADD, match, hops, nhops);
+}
+
+int
+netlib_flow_del(struct netlib_ctx *ctx, const struct netlib_flow *match)
+{
+	return flow_call(ctx, NFV_CTL_FLOW_DEL, match, NULL, 0);
 }

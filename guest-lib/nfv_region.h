@@ -200,7 +200,21 @@ enum nfv_ctl_type {
 	NFV_CTL_REGISTER = 1,	/**< NF -> host: u.reg */
 	NFV_CTL_UNREGISTER = 2,	/**< NF -> host: leave, reclaim my buffers */
 	NFV_CTL_REPLY = 3,	/**< host -> NF: u.reply */
+	NFV_CTL_FLOW_ADD = 4,	/**< NF -> host: install u.flow (exact match) */
+	NFV_CTL_FLOW_DEL = 5,	/**< NF -> host: remove the rule for u.flow's key */
 };
+
+/**
+ * A chain hop as NFs name it in a flow rule: the type in the top two bits,
+ * the service or port id below; 0 ends the chain.
+ */
+#define NFV_HOP_TYPE_SHIFT 14
+#define NFV_HOP_ID_MASK 0x3fffu
+#define NFV_HOP_NF 1u		/**< id = service */
+#define NFV_HOP_PORT 2u		/**< id = port */
+#define NFV_HOP_DROP 3u
+#define NFV_HOP(type, id) ((uint16_t)(((type) << NFV_HOP_TYPE_SHIFT) | ((id) & NFV_HOP_ID_MASK)))
+#define NFV_FLOW_MAX_HOPS 8u
 
 /** Highest service id an NF may register (ids are 1..NFV_MAX_SERVICE). */
 #define NFV_MAX_SERVICE 255u
@@ -217,6 +231,15 @@ struct nfv_ctl_msg {
 			uint32_t pid;	/**< NF's pid in its own OS (info only) */
 			char name[NFV_NF_NAME_MAX]; /**< NF name, NUL-padded */
 		} reg;
+		struct {
+			uint8_t ipv;	/**< 4 or 6 */
+			uint8_t proto;	/**< IP protocol */
+			uint16_t sport;	/**< network order */
+			uint16_t dport;	/**< network order */
+			uint8_t src[16]; /**< IPv4: first 4 bytes, rest 0 */
+			uint8_t dst[16];
+			uint16_t hop[NFV_FLOW_MAX_HOPS]; /**< NFV_HOP(), 0-terminated */
+		} __attribute__((packed)) flow;
 		struct {
 			int32_t status;	/**< 0 or -errno */
 			uint16_t instance_id; /**< REGISTER: assigned id */

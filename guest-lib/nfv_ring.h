@@ -170,6 +170,22 @@ nfv_ring_dequeue_burst(struct nfv_ring *r, void *objs, unsigned int n)
 	return (int)n;
 }
 
+/**
+ * Consumer: drop every entry ready now, unread.
+ * @return number of entries skipped (0..size), or -EPROTO (see count).
+ */
+static inline int
+nfv_ring_discard(struct nfv_ring *r)
+{
+	int avail = nfv_ring_count(r);
+
+	if (avail <= 0)
+		return avail;
+	r->local += (uint32_t)avail;
+	__atomic_store_n(&r->shm->cons, r->local, __ATOMIC_RELEASE);
+	return avail;
+}
+
 #ifdef __cplusplus
 }
 #endif

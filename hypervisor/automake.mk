@@ -7,6 +7,8 @@ hypervisor_nfvisord_SOURCES = \
 	hypervisor/chain.c \
 	hypervisor/classify.c hypervisor/classify.h \
 	hypervisor/daemon.h \
+	hypervisor/flow.c hypervisor/flow.h \
+	hypervisor/flow_ctl.c \
 	hypervisor/ivshmem_server.c hypervisor/ivshmem_server.h \
 	hypervisor/main.c \
 	hypervisor/nf_manager.c \

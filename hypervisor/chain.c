@@ -1,9 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * chain.c - service chains and the instances of each service.
- *
- * A chain is written `HOP[,HOP...]` with HOP one of `nf:SERVICE`,
- * `port:PORT` or `drop`, e.g. `nf:1,nf:2,port:1`.
+ * chain.c - service chains as users write them, and the instances of each
+ * service.  A chain is written `HOP[,HOP...]` with HOP one of
+ * `nf:SERVICE`, `port:PORT` or `drop`, e.g. `nf:1,nf:2,port:1`.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -61,7 +60,7 @@ parse_hop(const char *tok, struct nfv_hop *hop, uint16_t nports, const char **wh
 int
 nfv_chain_parse(const char *spec, struct nfv_chain *c, uint16_t nports, const char **why)
 {
-	char buf[256], *save = NULL, *tok;
+	char buf[256], *rest, *tok;
 	int ret;
 
 	if (strlen(spec) >= sizeof(buf)) {
@@ -70,7 +69,12 @@ nfv_chain_parse(const char *spec, struct nfv_chain *c, uint16_t nports, const ch
 	}
 	snprintf(buf, sizeof(buf), "%s", spec);
 	memset(c, 0, sizeof(*c));
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	rest = buf;
+	while ((tok = strsep(&rest, ",")) != NULL) {
+		if (*tok == '\0') {
+			*why = "chain: empty hop (hops are separated by one comma: nf:1,nf:2,port:1)";
+			return -EINVAL;
+		}
 		if (c->nhops == NFV_MAX_HOPS) {
 			*why = "chain: at most 8 hops";
 			return -EINVAL;

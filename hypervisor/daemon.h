@@ -21,13 +21,14 @@
 
 #include "domain.h"
 #include "drops.h"
+#include "flow.h"
 #include "nfv_ring.h"
 #include "unixsock.h"
 
 #define NFV_BURST 32u
 #define NFV_MAX_PORTS 16u
-#define NFV_MAX_HOPS 8u
 #define NFV_MAX_INSTANCES 16u
+#define NFV_MAX_RULES 4096u
 #define NFV_MAX_VISITS 16u		/* NF deliveries per packet: loop guard */
 #define NFV_HOP_NONE 0xffu		/* packet has left its chain (TONF) */
 
@@ -49,26 +50,13 @@ enum nf_kind { NF_KIND_PROCESS, NF_KIND_VM };
 
 struct nfv_hdomain;
 
-/** A chain hop. */
-enum hop_type { HOP_NF, HOP_PORT, HOP_DROP };
-struct nfv_hop {
-	uint8_t type;		/* enum hop_type */
-	uint16_t id;		/* service id or port id */
-};
-
-struct nfv_chain {
-	uint8_t nhops;
-	struct nfv_hop hop[NFV_MAX_HOPS];
-	uint32_t capacity;	/* packets in flight it admits */
-	uint32_t inflight;	/* admitted, not yet transmitted or dropped */
-};
-
 /** Host-private packet metadata, indexed by buffer index. */
 struct nfv_pkt_meta {
-	uint8_t chain;		/* chain the packet follows */
+	uint16_t chain;		/* chain the packet follows (flow.h) */
 	uint8_t hop;		/* hop it is at, or NFV_HOP_NONE */
 	uint8_t visits;		/* NF deliveries so far */
 	uint8_t in_port;	/* port it arrived on */
+	uint8_t pad[3];
 	uint32_t flow_hash;	/* 5-tuple hash from a private header copy */
 };
 
@@ -177,8 +165,9 @@ struct nfv_daemon {
 	struct nfv_port port[NFV_MAX_PORTS];
 	struct nfv_hdomain *hd;		/* the default domain */
 	struct nfv_service svc[NFV_MAX_SERVICE + 1];
-	uint8_t nchains;
-	struct nfv_chain chain[1];	/* the default chain */
+	struct nfv_flow_table ft;	/* rules and their chains */
+	uint32_t inflight;		/* packets admitted, not yet gone */
+	uint32_t capacity;		/* most packets in flight at once */
 	uint16_t next_instance;
 	struct nfv_totals tot;
 	uint64_t last_activity_ns;
@@ -192,9 +181,7 @@ struct nfv_daemon {
 int nfv_ports_init(struct nfv_daemon *d, const char **why);
 void nfv_ports_fini(struct nfv_daemon *d);
 
-/* hypervisor/chain.c */
-int nfv_chain_parse(const char *spec, struct nfv_chain *c, uint16_t nports, const char **why);
-void nfv_chain_format(const struct nfv_chain *c, char *buf, size_t len);
+/* hypervisor/chain.c (chain specs: flow.h) */
 int nfv_service_add(struct nfv_service *s, struct nfv_nf *nf);
 void nfv_service_remove(struct nfv_service *s, const struct nfv_nf *nf);
 
@@ -202,6 +189,9 @@ void nfv_service_remove(struct nfv_service *s, const struct nfv_nf *nf);
 void nfv_worker_loop(struct nfv_daemon *d);
 void nfv_worker_drain_all(struct nfv_daemon *d);
 int nfv_worker_call(struct nfv_daemon *d, nfv_worker_fn fn, void *arg, unsigned int timeout_ms);
+
+/* hypervisor/flow_ctl.c: nfvctl flow ... */
+int nfv_flow_ctl_register(struct nfv_daemon *d, struct nfv_ctl_server *srv);
 
 /* hypervisor/nf_manager.c: the control thread's side of NF slots */
 int nfv_nfm_open(struct nfv_daemon *d, struct nfv_ctl_server *srv, const char **why);

@@ -110,26 +110,27 @@ first_numa_node(const struct nfv_daemon *d)
 }
 
 static int
-setup_chain(struct nfv_daemon *d)
+setup_chains(struct nfv_daemon *d)
 {
 	const char *spec = d->cfg.chain[0] ? d->cfg.chain :
 			   d->nports >= 2 ? "nf:1,port:1" : "nf:1,port:0";
 	const char *why = NULL;
-	unsigned int h;
 	int ret;
 
-	ret = nfv_chain_parse(spec, &d->chain[0], d->nports, &why);
+	/* While no more packets are in flight than one NF ring holds, no NF
+	 * ring of a linear chain can overflow. */
+	d->capacity = d->cfg.region.ring_entries;
+	ret = nfv_flow_init(&d->ft, "nfv_flows", NFV_MAX_RULES, d->capacity, d->hd->dom.numa_node);
+	if (ret < 0) {
+		fprintf(stderr, PROG ": cannot create the flow table: %s\n", strerror(-ret));
+		return ret;
+	}
+	ret = nfv_chain_parse(spec, &d->ft.chain[NFV_DEFAULT_CHAIN], d->nports, &why);
 	if (ret < 0) {
 		fprintf(stderr, PROG ": --chain %s: %s\n", spec, why);
 		return ret;
 	}
-	d->nchains = 1;
-	/* In a linear chain no NF ring can overflow while the chain admits
-	 * no more packets than one ring holds. */
-	d->chain[0].capacity = 4 * NFV_BURST * 32;
-	for (h = 0; h < d->chain[0].nhops; h++)
-		if (d->chain[0].hop[h].type == HOP_NF)
-			d->chain[0].capacity = d->cfg.region.ring_entries;
+	d->ft.chain[NFV_DEFAULT_CHAIN].live = 1;
 	return 0;
 }
 
@@ -194,7 +195,7 @@ print_banner(const struct nfv_daemon *d)
 	char chain[128];
 	uint16_t i;
 
-	nfv_chain_format(&d->chain[0], chain, sizeof(chain));
+	nfv_chain_format(&d->ft.chain[NFV_DEFAULT_CHAIN], chain, sizeof(chain));
 	printf(PROG " %s: domain %s: region %" PRIu64 " MiB on NUMA node %d, %u buffers of %u bytes, %u slots\n",
 	       PACKAGE_VERSION, d->hd->dom.name, l->p.region_size >> 20, d->hd->dom.region.numa_node,
 	       l->nbufs, l->p.buf_stride, l->p.nslots);
@@ -286,7 +287,7 @@ main(int argc, char **argv)
 	}
 	if (d->nports == 0)
 		fprintf(stderr, PROG ": no ports: add some with EAL options, e.g. --no-pci --vdev net_null0\n");
-	if (setup_chain(d) < 0 || setup_sockets(d) < 0)
+	if (setup_chains(d) < 0 || setup_sockets(d) < 0)
 		goto out_sockets;
 	print_banner(d);
 	if (rte_ctrl_thread_create(&ctl_tid, "nfv-ctl", NULL, ctl_thread, d) != 0) {
@@ -320,6 +321,7 @@ out_sockets:
 		nfv_ports_fini(d);
 out_ports:
 out_domain:
+	nfv_flow_fini(&d->ft);
 	if (d->hd) {
 		nfv_domain_destroy(&d->hd->dom);
 		free(d->hd->meta);

@@ -100,14 +100,15 @@ nfv_stats_status(struct nfv_daemon *d)
 		running += st == NF_RUNNING;
 		attached += st != NF_FREE;
 	}
-	nfv_chain_format(&d->chain[0], chain, sizeof(chain));
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I},"
+	nfv_chain_format(&d->ft.chain[NFV_DEFAULT_CHAIN], chain, sizeof(chain));
+	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I},"
 			 " s:{s:I, s:I}}",
 			 "version", PACKAGE_VERSION,
 			 "pid", (json_int_t)getpid(),
 			 "uptime_s", (json_int_t)((nfv_now_ns() - d->start_ns) / 1000000000u),
 			 "ports", (json_int_t)d->nports,
 			 "nfs_running", (json_int_t)running,
+			 "flow_rules", (json_int_t)__atomic_load_n(&d->ft.nrules, __ATOMIC_RELAXED),
 			 "default_chain", chain,
 			 "domain", d->hd->dom.name,
 			 "attach_socket", d->hd->sock_path,
@@ -315,6 +316,9 @@ nfv_stats_register(struct nfv_daemon *d, struct nfv_ctl_server *srv)
 	int ret;
 
 	g_d = d;
+	ret = nfv_flow_ctl_register(d, srv);
+	if (ret < 0)
+		return ret;
 	for (i = 0; i < RTE_DIM(cmds); i++) {
 		ret = nfv_ctl_command_register(srv, cmds[i].name, "", 0, 0, cmds[i].fn, d);
 		if (ret < 0)

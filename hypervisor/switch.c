@@ -37,10 +37,8 @@
 static void
 pkt_done(struct nfv_daemon *d, uint32_t buf)
 {
-	struct nfv_chain *c = &d->chain[d->hd->meta[buf].chain];
-
-	if (c->inflight > 0)
-		c->inflight--;
+	nfv_flow_put(&d->ft, d->hd->meta[buf].chain);
+	d->inflight--;
 }
 
 static void
@@ -196,7 +194,7 @@ static void
 to_hop(struct nfv_daemon *d, struct rte_mbuf *m, uint32_t buf, unsigned int hop)
 {
 	struct nfv_pkt_meta *meta = &d->hd->meta[buf];
-	const struct nfv_chain *c = &d->chain[meta->chain];
+	const struct nfv_chain *c = &d->ft.chain[meta->chain];
 
 	if (hop >= c->nhops) {
 		drop(d, m, buf, NFV_DROP_CHAIN_END);
@@ -216,18 +214,18 @@ to_hop(struct nfv_daemon *d, struct rte_mbuf *m, uint32_t buf, unsigned int hop)
 	}
 }
 
-/* Packets the default chain may still admit from ports. */
+/* Packets the switch may still admit from ports. */
 static unsigned int
-admit_budget(const struct nfv_chain *c)
+admit_budget(const struct nfv_daemon *d)
 {
-	return c->inflight >= c->capacity ? 0 : c->capacity - c->inflight;
+	return d->inflight >= d->capacity ? 0 : d->capacity - d->inflight;
 }
 
 /* Every service of the default chain has a running instance. */
 static int
 chain_ready(const struct nfv_daemon *d)
 {
-	const struct nfv_chain *c = &d->chain[0];
+	const struct nfv_chain *c = &d->ft.chain[NFV_DEFAULT_CHAIN];
 	unsigned int h;
 
 	for (h = 0; h < c->nhops; h++)
@@ -240,15 +238,16 @@ static void
 rx_ports(struct nfv_daemon *d)
 {
 	struct nfv_hdomain *hd = d->hd;
-	struct nfv_chain *c = &d->chain[0];
 	struct rte_mbuf *pkts[NFV_BURST];
+	struct nfv_flow_key keys[NFV_BURST];
+	uint16_t chain_ids[NFV_BURST];
 	uint16_t p, i, n;
 
 	if (d->cfg.wait_chain && !chain_ready(d))
 		return;
 	for (p = 0; p < d->nports; p++) {
 		struct nfv_port *port = &d->port[p];
-		unsigned int budget = admit_budget(c);
+		unsigned int budget = admit_budget(d);
 		uint64_t bytes = 0;
 
 		/* Backpressure at chain entry: leave packets in the port's
@@ -262,22 +261,24 @@ rx_ports(struct nfv_daemon *d)
 		if (n == 0)
 			continue;
 		for (i = 0; i < n; i++) {
-			struct rte_mbuf *m = pkts[i];
-			uint32_t buf = nfv_pool_index(&hd->dom.pool, m);
-			struct nfv_pkt_meta *meta = &hd->meta[buf];
-			struct nfv_flow_key key;
-
 			if (i + 1 < n)
 				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+			bytes += pkts[i]->pkt_len;
+			nfv_flow_key_parse(rte_pktmbuf_mtod(pkts[i], void *), pkts[i]->data_len,
+					   &keys[i]);
+		}
+		nfv_flow_classify(&d->ft, keys, n, chain_ids);
+		d->inflight += n;
+		for (i = 0; i < n; i++) {
+			uint32_t buf = nfv_pool_index(&hd->dom.pool, pkts[i]);
+			struct nfv_pkt_meta *meta = &hd->meta[buf];
+
 			nfv_owner_take(&hd->dom.owner, buf);
-			bytes += m->pkt_len;
-			nfv_flow_key_parse(rte_pktmbuf_mtod(m, void *), m->data_len, &key);
-			meta->chain = 0;
+			meta->chain = chain_ids[i];
 			meta->visits = 0;
 			meta->in_port = (uint8_t)p;
-			meta->flow_hash = nfv_flow_hash(&key);
-			c->inflight++;
-			to_hop(d, m, buf, 0);
+			meta->flow_hash = nfv_flow_hash(&keys[i]);
+			to_hop(d, pkts[i], buf, 0);
 		}
 		NFV_STAT_ADD(port->st.rx_pkts, n);
 		NFV_STAT_ADD(port->st.rx_bytes, bytes);
@@ -292,7 +293,7 @@ apply_action(struct nfv_daemon *d, struct rte_mbuf *m, uint32_t buf,
 	     const struct nfv_desc *desc)
 {
 	struct nfv_pkt_meta *meta = &d->hd->meta[buf];
-	const struct nfv_chain *c = &d->chain[meta->chain];
+	const struct nfv_chain *c = &d->ft.chain[meta->chain];
 	unsigned int h;
 
 	switch (desc->action) {
@@ -390,9 +391,10 @@ detach_nf(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why)
 	uint32_t n;
 	uint16_t i;
 
+	/* Out of its service; nf->service stays for nf list and the summary
+	 * (removal is idempotent). */
 	if (nf->service)
 		nfv_service_remove(&d->svc[nf->service], nf);
-	nf->service = 0;
 	for (i = 0; i < nf->nstage; i++)
 		drop(d, nfv_pool_mbuf(&nf->hd->dom.pool, nf->stage[i].buf),
 		     nf->stage[i].buf, why);
@@ -451,6 +453,10 @@ ctl_register(struct nfv_daemon *d, struct nfv_nf *nf, const struct nfv_ctl_msg *
 		nf->name[i] = (ch >= 0x20 && ch < 0x7f) ? ch : '?';
 	}
 	nf->name[i] = '\0';
+	/* Whatever a previous NF of this slot left in the TX ring names
+	 * buffers it no longer holds: the new NF starts from an empty ring. */
+	if (nfv_ring_discard(&nf->tx) < 0)
+		return -EPROTO;
 	nf->service = service;
 	ret = nfv_service_add(&d->svc[service], nf);
 	if (ret < 0) {
@@ -467,6 +473,41 @@ ctl_register(struct nfv_daemon *d, struct nfv_nf *nf, const struct nfv_ctl_msg *
 	RTE_LOG(INFO, NFV_SWITCH, "slot %u: %s registered as service %u instance %u\n",
 		nf->slot, nf->name, service, nf->instance);
 	return 0;
+}
+
+/* Rules from NFs: only a registered NF may install them. */
+static int
+ctl_flow(struct nfv_daemon *d, struct nfv_nf *nf, const struct nfv_ctl_msg *m)
+{
+	struct nfv_flow_key key;
+	struct nfv_chain chain;
+	int ret;
+
+	if (__atomic_load_n(&nf->state, __ATOMIC_ACQUIRE) != NF_RUNNING)
+		return -EPERM;
+	ret = nfv_flow_from_msg(m, d->nports, &key, &chain);
+	if (ret < 0)
+		return ret;
+	if (m->type == NFV_CTL_FLOW_DEL)
+		return nfv_flow_del(&d->ft, &key);
+	return nfv_flow_add(&d->ft, &key, &chain);
+}
+
+/*
+ * An NF leaves its slot but the slot stays (a VM keeps its slot across NFs):
+ * what it transmitted before leaving still goes its way, then everything it
+ * still holds comes back. Bounded: the TX ring holds at most ring_entries.
+ */
+static void
+unregister_nf(struct nfv_daemon *d, struct nfv_nf *nf)
+{
+	unsigned int rounds = nf->tx.size / NFV_BURST + 1;
+
+	while (rounds-- > 0 && nfv_ring_count(&nf->tx) > 0 &&
+	       __atomic_load_n(&nf->state, __ATOMIC_ACQUIRE) == NF_RUNNING)
+		drain_nf(d, nf);
+	detach_nf(d, nf, NFV_DROP_RECLAIMED);
+	nf->service = 0;
 }
 
 static void
@@ -486,8 +527,12 @@ process_ctl(struct nfv_daemon *d, struct nfv_nf *nf)
 		case NFV_CTL_REGISTER:
 			ret = ctl_register(d, nf, &msgs[i]);
 			break;
+		case NFV_CTL_FLOW_ADD:
+		case NFV_CTL_FLOW_DEL:
+			ret = ctl_flow(d, nf, &msgs[i]);
+			break;
 		case NFV_CTL_UNREGISTER:
-			detach_nf(d, nf, NFV_DROP_RECLAIMED);
+			unregister_nf(d, nf);
 			nfv_region_slot(&nf->hd->dom.region, nf->slot)->state = NFV_SLOT_ATTACHED;
 			__atomic_store_n(&nf->state, NF_ATTACHED, __ATOMIC_RELEASE);
 			ret = 0;

@@ -3,8 +3,8 @@
 
 NFV_CHECK_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 
-check_PROGRAMS += tests/test_ring tests/test_trust tests/test_pool
-TESTS += tests/test_ring tests/test_trust tests/test_pool
+check_PROGRAMS += tests/test_ring tests/test_trust tests/test_pool tests/test_flow
+TESTS += tests/test_ring tests/test_trust tests/test_pool tests/test_flow
 
 tests_test_ring_SOURCES = tests/test_ring.c
 tests_test_ring_CFLAGS = $(NFV_CHECK_CFLAGS)
@@ -18,11 +18,20 @@ tests_test_pool_SOURCES = tests/test_pool.c
 tests_test_pool_CFLAGS = $(NFV_CHECK_CFLAGS) $(NFV_DPDK_CFLAGS)
 tests_test_pool_LDADD = $(NFV_TRUST_LIBS) $(CHECK_LIBS)
 
+# The flow director on a real rte_hash (EAL without hugepages).
+tests_test_flow_SOURCES = tests/test_flow.c \
+	hypervisor/flow.c hypervisor/classify.c hypervisor/chain.c
+tests_test_flow_CFLAGS = $(NFV_CHECK_CFLAGS) $(NFV_DPDK_CFLAGS) $(JANSSON_CFLAGS) \
+	-I$(top_srcdir)/hypervisor
+tests_test_flow_LDADD = $(NFV_TRUST_LIBS) $(CHECK_LIBS)
+
 include tests/pcaptools.mk
 include tests/ctl.mk
 include tests/netlib.mk
 include tests/vm.mk
 
 # Integration on real hugepages and DPDK ports (root; skip otherwise).
-TESTS += tests/test_chain.sh tests/test_nf_kill.sh
-EXTRA_DIST += tests/lib.sh tests/test_chain.sh tests/test_nf_kill.sh
+TESTS += tests/test_chain.sh tests/test_nf_kill.sh tests/test_flow_rules.sh
+EXTRA_DIST += tests/lib.sh tests/test_chain.sh tests/test_nf_kill.sh tests/test_flow_rules.sh
+include tests/catalog-b.mk
+include tests/catalog-a.mk

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <limits.h>
 #include <unistd.h>
 
 #include <rte_eal.h>
@@ -45,7 +46,12 @@ eal_up(void)
 static void
 eal_down(void)
 {
+	char dir[PATH_MAX];
+
+	/* EAL leaves its (empty) runtime directory behind. */
+	snprintf(dir, sizeof(dir), "%s", rte_eal_get_runtime_dir());
 	rte_eal_cleanup();
+	rmdir(dir);
 }
 
 static void
