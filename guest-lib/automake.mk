@@ -12,7 +12,8 @@ guest_lib_libnetlib_core_la_SOURCES = \
 	guest-lib/netlib_priv.h \
 	guest-lib/netlib_process.c \
 	guest-lib/netlib_region.c \
-	guest-lib/netlib_run.c
+	guest-lib/netlib_run.c \
+	guest-lib/netlib_vm.c
 
 lib_LTLIBRARIES += guest-lib/libnetlib.la
 guest_lib_libnetlib_la_SOURCES =

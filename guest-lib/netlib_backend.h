@@ -8,18 +8,20 @@
  *
  *  process  (netlib_process.c) the domain's unix socket speaking QEMU's
  *           ivshmem-server protocol: region fd + doorbell eventfds.
- *  vm       a guest char device /dev/nfv_ivshmemN (guest-kmod uapi):
- *           mmap of BAR2 for the region, one open file per vector
- *           (NFV_IVSHMEM_IOC_SET_MASK) polled and read for own doorbells,
- *           ioctls for the peer id and for ringing the host.  Adding it
- *           means writing one more ops table and choosing it in
- *           netlib_attach().
+ *  vm       (netlib_vm.c) a guest char device /dev/nfv_ivshmemN
+ *           (guest-kmod uapi): mmap of BAR2 for the region, one open file
+ *           per vector (NFV_IVSHMEM_IOC_SET_MASK) polled and read for own
+ *           doorbells, ioctls for the peer id and for ringing the host.
+ *           QEMU holds the socket, so there is no host_fd(): the core
+ *           watches the region instead (netlib_host_check()).
  *
+ * netlib_attach() chooses the backend from the path's file type.
  * A backend embeds struct netlib_backend as its first member.
  */
 #ifndef NETLIB_BACKEND_H
 #define NETLIB_BACKEND_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /** Marks NetLib internals: not exported from libnetlib.so. */
@@ -86,5 +88,30 @@ struct netlib_backend {
  */
 NETLIB_INTERNAL struct netlib_backend *
 netlib_process_open(const char *path, int timeout_ms);
+
+/**
+ * Open a guest's nfv_ivshmem character device: check that it is an
+ * ivshmem-doorbell device served by nfvisord (a peer id, enough vectors)
+ * and lock it for this NF (one NF per device and guest).
+ *
+ * @param path  the device, e.g. /dev/nfv_ivshmem0
+ * @return a backend, or NULL with errno set and netlib_last_error() filled.
+ */
+NETLIB_INTERNAL struct netlib_backend *
+netlib_vm_open(const char *path);
+
+/**
+ * Find the nfv_ivshmem device of lowest number N in @dir (files named
+ * nfv_ivshmem<N>) whose memory starts with the region magic.
+ *
+ * @param dir   where to look, NETLIB_VM_DEV_DIR outside the unit tests
+ * @param path  receives <dir>/nfv_ivshmem<N>
+ * @param size  bytes at @path
+ * @return 0, or -ENOENT (no such device), -ENODEV (none holds an nfvisor
+ *         region), -ENAMETOOLONG, or the -errno of opendir(); the error
+ *         is in netlib_last_error().
+ */
+NETLIB_INTERNAL int
+netlib_vm_find(const char *dir, char *path, size_t size);
 
 #endif /* NETLIB_BACKEND_H */

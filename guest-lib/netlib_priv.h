@@ -20,6 +20,8 @@
 #define NETLIB_SLEEP_MS 100
 /** Re-check period of the CTL-reply ring while waiting for a reply. */
 #define NETLIB_CTL_RECHECK_MS 10
+/** Longest wait for nfvisord to empty the TX ring before unregistering. */
+#define NETLIB_TX_SETTLE_MS 200
 /** Largest ring netlib accepts: ring counts are returned as int. */
 #define NETLIB_RING_MAX (1u << 30)
 
@@ -41,6 +43,7 @@ struct netlib_ctx {
 	struct nfv_region_hdr hdr;	/* validated private copy */
 	struct nfv_slot *slot;		/* own slot (shared) */
 	uint32_t slot_idx;		/* own slot number */
+	uint32_t slot_gen;		/* slot generation seen at attach */
 	uint32_t peer_id;		/* own ivshmem peer id */
 	struct nfv_ring rx;		/* host -> NF descriptors */
 	struct nfv_ring tx;		/* NF -> host descriptors */
@@ -88,8 +91,21 @@ NETLIB_INTERNAL struct netlib_ctx *
 netlib_ctx_open(struct netlib_backend *be);
 
 /**
+ * Is the host still serving our slot?  Reads three shared words: the
+ * region's magic (cleared when nfvisord shuts down), the slot's generation
+ * (bumped when nfvisord reclaims and reuses it) and its state (attached or
+ * running while served).  This is how an NF in a VM, which has no socket
+ * to see closing, learns that nfvisord left.
+ * @return 0, or -EPIPE (then and from then on, ctx->host_err set and
+ *         netlib_last_error() saying why).
+ */
+NETLIB_INTERNAL int
+netlib_host_check(struct netlib_ctx *ctx);
+
+/**
  * Wait up to @timeout_ms for own doorbell @vector, netlib_stop() or a host
- * event, and acknowledge the doorbell.
+ * event, and acknowledge the doorbell.  Checks the host with
+ * netlib_host_check() before and after waiting.
  * @return 0, or -EPIPE if the host is gone, or -errno if poll() failed.
  */
 NETLIB_INTERNAL int

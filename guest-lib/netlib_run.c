@@ -107,6 +107,56 @@ netlib_tx_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts,
 	return ret;
 }
 
+static const char *
+slot_state_name(uint32_t state)
+{
+	switch (state) {
+	case NFV_SLOT_FREE:
+		return "free";
+	case NFV_SLOT_ATTACHED:
+		return "attached";
+	case NFV_SLOT_RUNNING:
+		return "running";
+	case NFV_SLOT_QUARANTINED:
+		return "quarantined";
+	case NFV_SLOT_CLOSING:
+		return "closing";
+	default:
+		return "unknown";
+	}
+}
+
+int
+netlib_host_check(struct netlib_ctx *ctx)
+{
+	const struct nfv_region_hdr *h = (const struct nfv_region_hdr *)ctx->base;
+	uint64_t magic;
+	uint32_t gen, state;
+
+	if (ctx->host_err)
+		return ctx->host_err;
+	/* Relaxed: each word is judged on its own, and a stale value only
+	 * delays the verdict to the next check. */
+	magic = __atomic_load_n(&h->magic, __ATOMIC_RELAXED);
+	gen = __atomic_load_n(&ctx->slot->generation, __ATOMIC_RELAXED);
+	state = __atomic_load_n(&ctx->slot->state, __ATOMIC_RELAXED);
+	if (magic != NFV_REGION_MAGIC)
+		netlib_set_error("nfvisord left (it cleared the region's header): restart the NF once nfvisord is back");
+	else if (gen != ctx->slot_gen)
+		netlib_set_error("nfvisord reclaimed slot %u (generation %u, %u at attach): restart the NF",
+				 ctx->slot_idx, gen, ctx->slot_gen);
+	else if (state == NFV_SLOT_QUARANTINED)
+		netlib_set_error("nfvisord quarantined slot %u (one of its rings was corrupted; see nfvisord's log): restart the NF (in a VM, the VM)",
+				 ctx->slot_idx);
+	else if (state != NFV_SLOT_ATTACHED && state != NFV_SLOT_RUNNING)
+		netlib_set_error("nfvisord no longer serves slot %u (state %s): restart the NF once nfvisord is back",
+				 ctx->slot_idx, slot_state_name(state));
+	else
+		return 0;
+	ctx->host_err = -EPIPE;
+	return -EPIPE;
+}
+
 int
 netlib_wait(struct netlib_ctx *ctx, unsigned int vector, int timeout_ms)
 {
@@ -118,14 +168,23 @@ netlib_wait(struct netlib_ctx *ctx, unsigned int vector, int timeout_ms)
 	};
 	int ret;
 
-	if (ctx->host_err)
-		return ctx->host_err;
+	ret = netlib_host_check(ctx);
+	if (ret < 0)
+		return ret;
 	if (poll(pfd, 3, timeout_ms) < 0) {
 		if (errno == EINTR)
 			return 0;
 		ret = -errno;
 		netlib_set_error("poll on the doorbell: %s", strerror(errno));
 		return ret;
+	}
+	if (pfd[0].revents & POLLHUP) {
+		/* The guest driver's device was removed: its memory is gone
+		 * too, so the region is not looked at again. */
+		netlib_set_error("doorbell %u hung up: the shared memory device was removed: restart the NF",
+				 vector);
+		ctx->host_err = -EPIPE;
+		return -EPIPE;
 	}
 	if (pfd[0].revents & (POLLERR | POLLNVAL)) {
 		netlib_set_error("doorbell %u is unusable (revents 0x%x)", vector,
@@ -141,7 +200,7 @@ netlib_wait(struct netlib_ctx *ctx, unsigned int vector, int timeout_ms)
 			return ret;
 		}
 	}
-	return 0;
+	return netlib_host_check(ctx);
 }
 
 /* Sleep on the data doorbell unless packets arrived meanwhile. */

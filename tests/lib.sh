@@ -87,3 +87,80 @@ wait_exit() {
 	done
 	wait "$1"
 }
+
+# ---- VM tests (tests/vm/*.sh): NFs in QEMU guests through tools/nfv-vm ----
+NFVVM=$top_srcdir/tools/nfv-vm
+
+# need_vm: skip unless QEMU with ivshmem-doorbell, a guest kernel,
+# busybox-static and nfv_ivshmem.ko (built, or headers to build it) exist.
+need_vm() {
+	local d v kver=
+	command -v qemu-system-x86_64 >/dev/null 2>&1 ||
+		skip "qemu-system-x86_64 not found (apt-get install qemu-system-x86)"
+	qemu-system-x86_64 -device help 2>/dev/null | grep -q '"ivshmem-doorbell"' ||
+		skip "this QEMU has no ivshmem-doorbell device"
+	command -v busybox >/dev/null 2>&1 || skip "busybox not found (apt-get install busybox-static)"
+	ldd "$(command -v busybox)" >/dev/null 2>&1 &&
+		skip "busybox is dynamically linked (apt-get install busybox-static)"
+	for d in $(printf '%s\n' /lib/modules/*-amd64 | sort -V -r); do
+		v=${d##*/}
+		[ -f "/boot/vmlinuz-$v" ] && { kver=$v; break; }
+	done
+	[ -n "$kver" ] || skip "no guest kernel: /boot/vmlinuz-* with /lib/modules (apt-get install linux-image-amd64)"
+	[ -r "/boot/vmlinuz-$kver" ] || skip "/boot/vmlinuz-$kver is not readable"
+	[ -f "$B/guest-kmod/nfv_ivshmem.ko" ] || [ -f "/usr/src/linux-headers-$kver/Makefile" ] ||
+		skip "no nfv_ivshmem.ko and no headers for $kver to build it (apt-get install linux-headers-$kver)"
+	[ -x "$NFVVM" ] || hard "$NFVVM not found"
+}
+
+# start_vm VAR NAME [nfv-vm start OPTION]... -- NF-COMMAND...: boot an NF VM
+# on the default domain (console $T/NAME.console); its QEMU pid goes to
+# VAR and to the processes the EXIT trap stops.
+start_vm() {
+	local var=$1 name=$2 out pid
+	shift 2
+	out=$("$NFVVM" start --socket "$RUN/default.sock" --name "$name" --build-dir "$B" \
+		--pidfile "$T/$name.pid" --console "$T/$name.console" "$@" 2>&1) ||
+		{ echo "$out"; fail "nfv-vm start $name failed"; }
+	echo "$out" | sed 's/^/# /'
+	pid=$(cat "$T/$name.pid") || fail "nfv-vm start $name wrote no pid file"
+	PIDS="$PIDS $pid"
+	eval "$var=$pid"
+}
+
+# nf_of_pid PID: the `nf list` entry of the slot whose peer is PID (JSON).
+nf_of_pid() { ctl nf list | jq -c --argjson p "$1" '[.nfs[] | select(.pid == $p)][0] // empty'; }
+
+# wait_vm_nf PID NAME SECONDS: wait until the NF in VM NAME (QEMU PID) has
+# registered.  Skips if it could not attach because NetLib has no VM
+# backend yet; fails otherwise.
+wait_vm_nf() {
+	local pid=$1 name=$2 i=0 n=$(($3 * 10))
+	while [ $i -lt $n ]; do
+		[ "$(nf_of_pid "$pid" | jq -r .state 2>/dev/null)" = running ] && return 0
+		grep -aq '^nfv-init: exit status' "$T/$name.console" 2>/dev/null && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+	echo "---- console of $name (last 25 lines)"
+	tail -n 25 "$T/$name.console" 2>/dev/null
+	if ! grep -lq nfv_ivshmem "$top_srcdir"/guest-lib/*.c 2>/dev/null; then
+		skip "NetLib has no VM backend yet (guest-lib/netlib_vm.c): the guest booted, the module bound and QEMU attached, but the NF in it cannot attach"
+	fi
+	fail "the NF in VM $name did not register within $3 s"
+}
+
+# wait_gone PID SECONDS: wait for a process that is not our child to end.
+wait_gone() {
+	local i=0
+	while [ -d "/proc/$1" ] && [ "$(sed 's/.*) \(.\).*/\1/' "/proc/$1/stat" 2>/dev/null)" != Z ]; do
+		[ $i -ge $(( $2 * 10 )) ] && return 1
+		sleep 0.1
+		i=$((i + 1))
+	done
+	return 0
+}
+
+# proc_cpu_ticks PID: user + system CPU time of PID, in clock ticks.
+proc_cpu_ticks() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }

@@ -6,7 +6,13 @@
  * serves the ivshmem attach protocol on a unix socket, answers control
  * requests, and the test itself plays the host's side of the data rings
  * through its own mapping of the region.
+ *
+ * The VM backend needs a guest kernel (tests/vm covers it end to end); here
+ * its device-independent parts are tested: the choice of backend from the
+ * path, finding the device, and the liveness checks on the slot, which are
+ * common to both backends and so run against the fake host.
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -15,10 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "examples/nfv_rewrite_lib.h"
@@ -27,6 +35,7 @@
 #define NF_PEER 2u		/* the NF under test gets slot 1 */
 #define FAKE_INSTANCE 7u	/* instance id the fake host assigns */
 #define FAKE_POLL_MS 5000	/* the fake host gives up after this */
+#define FAKE_GENERATION 41u	/* generation of the fake host's slots */
 
 /* Geometry of the test region. */
 struct geom {
@@ -72,6 +81,9 @@ struct fake_host {
 	int started;
 	/* what the fake host saw */
 	struct nfv_ctl_msg last_reg;
+	struct nfv_ctl_msg last_flow;
+	unsigned int nflow;
+	int32_t flow_status;	/* status of FLOW_ADD/DEL replies */
 	unsigned int nregister;
 	unsigned int nunregister;
 };
@@ -152,6 +164,9 @@ fake_region(const struct geom *g)
 	for (s = 0; s < g->nslots; s++) {
 		struct nfv_slot *slot = slot_of(fh.base, &h, s);
 
+		/* As nfvisord leaves a slot it hands out. */
+		slot->state = NFV_SLOT_ATTACHED;
+		slot->generation = FAKE_GENERATION;
 		slot->peer_id = NFV_SLOT_PEER(s);
 		for (k = 0; k < NFV_RINGS_PER_SLOT; k++)
 			slot->ring_off[k] = (uint64_t)(ring_of(fh.base, &h, s, k) - fh.base);
@@ -254,24 +269,39 @@ fake_serve_ctl(void)
 	while (nfv_ring_dequeue_burst(&fh.ctl, &msg, 1) == 1) {
 		if (msg.type == NFV_CTL_UNREGISTER) {
 			fh.nunregister++;
+			if (fh.silent)
+				continue;
+			/* As nfvisord: buffers taken back, slot attached again,
+			 * then the reply. */
+			__atomic_store_n(&fh.slot->state, NFV_SLOT_ATTACHED, __ATOMIC_RELEASE);
+			memset(&reply, 0, sizeof(reply));
+			reply.type = NFV_CTL_REPLY;
+			reply.seq = msg.seq;
+		} else if (msg.type == NFV_CTL_REGISTER) {
+			fh.nregister++;
+			fh.last_reg = msg;
+			if (fh.silent)
+				continue;
+			memset(&reply, 0, sizeof(reply));
+			reply.type = NFV_CTL_REPLY;
+			reply.seq = msg.seq;
+			reply.u.reply.status = fh.reply_status;
+			reply.u.reply.instance_id = FAKE_INSTANCE;
+			reply.u.reply.service_id = msg.u.reg.service_id;
+			if (fh.reply_status == 0) {
+				fh.slot->service_id = msg.u.reg.service_id;
+				fh.slot->instance_id = FAKE_INSTANCE;
+				fh.slot->state = NFV_SLOT_RUNNING;
+			}
+		} else if (msg.type == NFV_CTL_FLOW_ADD || msg.type == NFV_CTL_FLOW_DEL) {
+			fh.nflow++;
+			fh.last_flow = msg;
+			memset(&reply, 0, sizeof(reply));
+			reply.type = NFV_CTL_REPLY;
+			reply.seq = msg.seq;
+			reply.u.reply.status = fh.flow_status;
+		} else {
 			continue;
-		}
-		if (msg.type != NFV_CTL_REGISTER)
-			continue;
-		fh.nregister++;
-		fh.last_reg = msg;
-		if (fh.silent)
-			continue;
-		memset(&reply, 0, sizeof(reply));
-		reply.type = NFV_CTL_REPLY;
-		reply.seq = msg.seq;
-		reply.u.reply.status = fh.reply_status;
-		reply.u.reply.instance_id = FAKE_INSTANCE;
-		reply.u.reply.service_id = msg.u.reg.service_id;
-		if (fh.reply_status == 0) {
-			fh.slot->service_id = msg.u.reg.service_id;
-			fh.slot->instance_id = FAKE_INSTANCE;
-			fh.slot->state = NFV_SLOT_RUNNING;
 		}
 		/* No ck_assert in this thread: a failed reply shows as the
 		 * NF's timeout. */
@@ -369,6 +399,26 @@ attach_registered(void)
 
 	ck_assert_int_eq(netlib_register(ctx, 5, "unit"), (int)FAKE_INSTANCE);
 	return ctx;
+}
+
+/* Host side that takes the TX ring's descriptors after a delay, noting
+ * how many UNREGISTERs had arrived by then. */
+struct late_drain {
+	unsigned int delay_ms;
+	int drained;
+	unsigned int unregister_seen;
+};
+
+static void *
+late_drain_thread(void *arg)
+{
+	struct late_drain *ld = arg;
+	struct nfv_desc d[8];
+
+	usleep(ld->delay_ms * 1000);
+	ld->unregister_seen = __atomic_load_n(&fh.nunregister, __ATOMIC_ACQUIRE);
+	ld->drained = nfv_ring_dequeue_burst(&fh.tx, d, 8);
+	return NULL;
 }
 
 /* Host: put one descriptor on the NF's RX ring. */
@@ -646,10 +696,21 @@ END_TEST
 
 START_TEST(attach_bad_region_rejected)
 {
+	fh.hdr->magic = 0x1122334455667788ull;
+	fake_start();
+	ck_assert_ptr_null(netlib_attach(fh.path));
+	ck_assert_int_eq(errno, EBADMSG);
+}
+END_TEST
+
+START_TEST(attach_region_of_departed_host)
+{
+	/* What a VM still maps after nfvisord shut down. */
 	fh.hdr->magic = 0;
 	fake_start();
 	ck_assert_ptr_null(netlib_attach(fh.path));
 	ck_assert_int_eq(errno, EBADMSG);
+	ck_assert_ptr_nonnull(strstr(netlib_last_error(), "has shut down"));
 }
 END_TEST
 
@@ -678,6 +739,232 @@ START_TEST(attach_leaks_no_fds)
 }
 END_TEST
 
+START_TEST(attach_slot_not_served)
+{
+	fh.slot->state = NFV_SLOT_QUARANTINED;
+	fake_start();
+	ck_assert_ptr_null(netlib_attach(fh.path));
+	ck_assert_int_eq(errno, EPIPE);
+	ck_assert_ptr_nonnull(strstr(netlib_last_error(), "quarantined slot 1"));
+}
+END_TEST
+
+START_TEST(attach_drops_stale_rx)
+{
+	struct netlib_ctx *ctx;
+	struct netlib_pkt *p[8];
+	uint32_t i;
+
+	/* Left on the ring for a previous NF of this peer (a VM keeps its
+	 * slot), already taken back by the host. */
+	for (i = 0; i < 3; i++)
+		host_rx(i, 128, 60);
+	ctx = attach_ok();
+	ck_assert_int_eq(netlib_rx_burst(ctx, p, 8), 0);
+	host_rx(5, 128, 60);
+	ck_assert_int_eq(netlib_rx_burst(ctx, p, 8), 1);
+	ck_assert_uint_eq(netlib_pkt_flow_hash(p[0]), 0x1005);
+	netlib_detach(ctx);
+}
+END_TEST
+
+START_TEST(attach_releases_stale_registration)
+{
+	struct netlib_ctx *ctx;
+	struct netlib_pkt *p[8];
+
+	/* A previous NF of this peer registered and was killed. */
+	fh.slot->state = NFV_SLOT_RUNNING;
+	host_rx(2, 128, 60);
+	host_rx(3, 128, 60);
+	ctx = attach_ok();
+	ck_assert_uint_eq(fh.nunregister, 1);
+	ck_assert_uint_eq(__atomic_load_n(&fh.slot->state, __ATOMIC_ACQUIRE),
+			  NFV_SLOT_ATTACHED);
+	ck_assert_int_eq(netlib_rx_burst(ctx, p, 8), 0);
+	ck_assert_int_eq(netlib_register(ctx, 5, "again"), (int)FAKE_INSTANCE);
+	netlib_detach(ctx);
+}
+END_TEST
+
+START_TEST(attach_release_lets_host_take_tx_first)
+{
+	struct late_drain ld = { .delay_ms = 30 };
+	struct nfv_desc d = { .buf = 6, .data_off = 128, .data_len = 60,
+			      .action = NFV_ACT_NEXT };
+	struct nfv_ring tx_nf;
+	struct netlib_ctx *ctx;
+	pthread_t t;
+
+	/* The killed NF handed a packet back that the host has not read. */
+	fh.slot->state = NFV_SLOT_RUNNING;
+	ck_assert_int_eq(nfv_ring_init(&tx_nf, fh.tx.shm, test_geom.ring_entries,
+				       sizeof(d), 1), 0);
+	ck_assert_int_eq(nfv_ring_enqueue_burst(&tx_nf, &d, 1), 1);
+	ck_assert_int_eq(pthread_create(&t, NULL, late_drain_thread, &ld), 0);
+	ctx = attach_ok();
+	pthread_join(t, NULL);
+	ck_assert_int_eq(ld.drained, 1);
+	ck_assert_uint_eq(ld.unregister_seen, 0);
+	ck_assert_uint_eq(fh.nunregister, 1);
+	netlib_detach(ctx);
+}
+END_TEST
+
+START_TEST(attach_continues_ctl_sequence)
+{
+	struct nfv_ctl_msg stale = { .type = NFV_CTL_REPLY, .seq = 1 };
+	struct nfv_ring_shm *ctl = fh.ctl.shm;
+	struct netlib_ctx *ctx;
+
+	/* A previous NF of this peer sent 5 requests; a reply to its first
+	 * one is still on the reply ring. */
+	__atomic_store_n(&ctl->prod, 5, __ATOMIC_RELAXED);
+	__atomic_store_n(&ctl->cons, 5, __ATOMIC_RELAXED);
+	fh.ctl.local = 5;
+	stale.u.reply.status = -EIO;
+	stale.u.reply.service_id = 5;
+	ck_assert_int_eq(nfv_ring_enqueue_burst(&fh.ctl_reply, &stale, 1), 1);
+	ctx = attach_ok();
+	ck_assert_int_eq(netlib_register(ctx, 5, "unit"), (int)FAKE_INSTANCE);
+	ck_assert_uint_eq(fh.last_reg.seq, 6);
+	netlib_detach(ctx);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* Choice of backend by path, and finding a guest's device */
+
+START_TEST(select_regular_file)
+{
+	char path[] = "/tmp/test_netlib.file.XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	errno = 0;
+	ck_assert_ptr_null(netlib_attach(path));
+	ck_assert_int_eq(errno, ENOTSOCK);
+	ck_assert_ptr_nonnull(strstr(netlib_last_error(), path));
+	ck_assert_ptr_nonnull(strstr(netlib_last_error(), "/dev/nfv_ivshmem<N>"));
+	unlink(path);
+	ck_assert_ptr_null(netlib_attach("/tmp"));
+	ck_assert_int_eq(errno, ENOTSOCK);
+}
+END_TEST
+
+START_TEST(select_missing_device)
+{
+	errno = 0;
+	ck_assert_ptr_null(netlib_attach("/dev/nfv_ivshmem_unit_missing"));
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_ptr_nonnull(strstr(netlib_last_error(), "/dev/nfv_ivshmem_unit_missing"));
+	ck_assert_ptr_nonnull(strstr(netlib_last_error(), "nfv_ivshmem.ko"));
+}
+END_TEST
+
+START_TEST(select_foreign_char_device)
+{
+	unsigned int before = count_fds();
+
+	/* A character device goes to the VM backend, whose driver check
+	 * turns anything but nfv_ivshmem away. */
+	errno = 0;
+	ck_assert_ptr_null(netlib_attach("/dev/null"));
+	ck_assert_int_eq(errno, ENODEV);
+	ck_assert_ptr_nonnull(strstr(netlib_last_error(), "/dev/null is not an nfv_ivshmem device"));
+	ck_assert_uint_eq(count_fds(), before);
+}
+END_TEST
+
+START_TEST(select_vm_without_device)
+{
+	if (access(NETLIB_VM_DEV_DIR "/" NETLIB_VM_DEV_NAME "0", F_OK) == 0)
+		return;	/* running in a guest: nothing to check here */
+	errno = 0;
+	ck_assert_ptr_null(netlib_attach(NETLIB_ATTACH_VM));
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_ptr_nonnull(strstr(netlib_last_error(), "nfv_ivshmem.ko"));
+}
+END_TEST
+
+static char find_dir[64];
+
+static void
+find_setup(void)
+{
+	strcpy(find_dir, "/tmp/test_netlib.dev.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(find_dir));
+}
+
+static void
+find_teardown(void)
+{
+	DIR *d = opendir(find_dir);
+	struct dirent *e;
+	char p[sizeof(find_dir) + sizeof(e->d_name) + 1];
+
+	while (d && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", find_dir, e->d_name);
+		unlink(p);
+	}
+	if (d)
+		closedir(d);
+	rmdir(find_dir);
+}
+
+/* A fake device: a file of @size bytes, starting with the magic if asked. */
+static void
+fake_dev(const char *name, size_t size, int magic)
+{
+	uint64_t m = NFV_REGION_MAGIC;
+	char p[128];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", find_dir, name);
+	fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)size), 0);
+	if (magic)
+		ck_assert_int_eq(pwrite(fd, &m, sizeof(m), 0), sizeof(m));
+	close(fd);
+}
+
+START_TEST(find_lowest_device_with_magic)
+{
+	char path[128], want[128];
+
+	fake_dev("nfv_ivshmem0", 4096, 0);	/* not a region */
+	fake_dev("nfv_ivshmem1", 0, 0);		/* empty */
+	fake_dev("nfv_ivshmem12", 4096, 1);
+	fake_dev("nfv_ivshmem3", 4096, 1);	/* the one */
+	fake_dev("nfv_ivshmem02", 4096, 1);	/* not a device name */
+	fake_dev("nfv_ivshmem2x", 4096, 1);
+	fake_dev("nfv_ivshmem", 4096, 1);
+	fake_dev("uio2", 4096, 1);
+	ck_assert_int_eq(netlib_vm_find(find_dir, path, sizeof(path)), 0);
+	snprintf(want, sizeof(want), "%s/nfv_ivshmem3", find_dir);
+	ck_assert_str_eq(path, want);
+	ck_assert_int_eq(netlib_vm_find(find_dir, path, 10), -ENAMETOOLONG);
+}
+END_TEST
+
+START_TEST(find_no_region)
+{
+	char path[128];
+
+	ck_assert_int_eq(netlib_vm_find(find_dir, path, sizeof(path)), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(netlib_last_error(), "nfv_ivshmem.ko"));
+	fake_dev("nfv_ivshmem0", 4096, 0);
+	fake_dev("nfv_ivshmem1", 1, 0);
+	ck_assert_int_eq(netlib_vm_find(find_dir, path, sizeof(path)), -ENODEV);
+	ck_assert_ptr_nonnull(strstr(netlib_last_error(), "none of the 2"));
+	ck_assert_int_eq(netlib_vm_find("/nonexistent", path, sizeof(path)), -ENOENT);
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 /* Registration */
 
@@ -693,6 +980,52 @@ START_TEST(register_returns_instance)
 	ck_assert_int_eq(netlib_ctx_info(ctx, &info), 0);
 	ck_assert_int_eq(info.instance_id, (int)FAKE_INSTANCE);
 	ck_assert_uint_eq(info.service_id, 5);
+	netlib_detach(ctx);
+}
+END_TEST
+
+START_TEST(flow_rules_encoded_for_the_host)
+{
+	struct netlib_ctx *ctx = attach_ok();
+	struct netlib_flow f = { .ipv = 4, .proto = 17, .sport = 1028, .dport = 9,
+				 .src = { 198, 18, 0, 5 }, .dst = { 198, 19, 0, 1 } };
+	const uint16_t hops[] = { NETLIB_HOP_NF(3), NETLIB_HOP_PORT(1) };
+
+	/* Not registered: refused here, nothing sent. */
+	ck_assert_int_eq(netlib_flow_add(ctx, &f, hops, 2), -EPERM);
+	ck_assert_ptr_nonnull(strstr(netlib_last_error(), "netlib_register"));
+	ck_assert_uint_eq(fh.nflow, 0);
+	ck_assert_int_eq(netlib_register(ctx, 5, "unit-nf"), (int)FAKE_INSTANCE);
+
+	ck_assert_int_eq(netlib_flow_add(ctx, &f, hops, 2), 0);
+	ck_assert_uint_eq(fh.nflow, 1);
+	ck_assert_uint_eq(fh.last_flow.type, NFV_CTL_FLOW_ADD);
+	ck_assert_uint_eq(fh.last_flow.u.flow.ipv, 4);
+	ck_assert_uint_eq(fh.last_flow.u.flow.proto, 17);
+	ck_assert_uint_eq(ntohs(fh.last_flow.u.flow.sport), 1028);
+	ck_assert_uint_eq(ntohs(fh.last_flow.u.flow.dport), 9);
+	ck_assert_int_eq(memcmp(fh.last_flow.u.flow.src, f.src, 16), 0);
+	ck_assert_uint_eq(fh.last_flow.u.flow.hop[0], NFV_HOP(NFV_HOP_NF, 3));
+	ck_assert_uint_eq(fh.last_flow.u.flow.hop[1], NFV_HOP(NFV_HOP_PORT, 1));
+	ck_assert_uint_eq(fh.last_flow.u.flow.hop[2], 0);
+
+	ck_assert_int_eq(netlib_flow_del(ctx, &f), 0);
+	ck_assert_uint_eq(fh.last_flow.type, NFV_CTL_FLOW_DEL);
+
+	/* Refusals come back as the host's errno, with a line saying why. */
+	fh.flow_status = -EEXIST;
+	ck_assert_int_eq(netlib_flow_add(ctx, &f, hops, 2), -EEXIST);
+	ck_assert_ptr_nonnull(strstr(netlib_last_error(), "exists"));
+	fh.flow_status = 0;
+
+	/* Bad arguments never reach the host. */
+	f.ipv = 5;
+	ck_assert_int_eq(netlib_flow_add(ctx, &f, hops, 2), -EINVAL);
+	f.ipv = 6;
+	ck_assert_int_eq(netlib_flow_add(ctx, &f, hops, 0), -EINVAL);
+	ck_assert_int_eq(netlib_flow_add(ctx, &f, hops, NETLIB_FLOW_MAX_HOPS + 1), -EINVAL);
+	ck_assert_int_eq(netlib_flow_add(ctx, NULL, hops, 1), -EINVAL);
+	ck_assert_uint_eq(fh.nflow, 3);
 	netlib_detach(ctx);
 }
 END_TEST
@@ -765,6 +1098,46 @@ START_TEST(detach_unregisters)
 	struct netlib_ctx *ctx = attach_registered();
 
 	netlib_detach(ctx);
+	pthread_join(fh.thread, NULL);
+	fh.started = 0;
+	ck_assert_uint_eq(fh.nunregister, 1);
+}
+END_TEST
+
+START_TEST(detach_lets_host_take_tx_first)
+{
+	struct late_drain ld = { .delay_ms = 30 };
+	struct netlib_ctx *ctx = attach_registered();
+	struct netlib_pkt *p;
+	pthread_t t;
+
+	host_rx(4, 128, 60);
+	ck_assert_int_eq(netlib_rx_burst(ctx, &p, 1), 1);
+	ck_assert_int_eq(netlib_tx_burst(ctx, &p, 1), 1);
+	ck_assert_int_eq(pthread_create(&t, NULL, late_drain_thread, &ld), 0);
+	netlib_detach(ctx);
+	pthread_join(t, NULL);
+	pthread_join(fh.thread, NULL);
+	fh.started = 0;
+	/* The descriptor was taken before the UNREGISTER was sent. */
+	ck_assert_int_eq(ld.drained, 1);
+	ck_assert_uint_eq(ld.unregister_seen, 0);
+	ck_assert_uint_eq(fh.nunregister, 1);
+}
+END_TEST
+
+START_TEST(detach_gives_up_waiting_for_tx)
+{
+	struct netlib_ctx *ctx = attach_registered();
+	struct netlib_pkt *p;
+	int64_t t0;
+
+	host_rx(4, 128, 60);
+	ck_assert_int_eq(netlib_rx_burst(ctx, &p, 1), 1);
+	ck_assert_int_eq(netlib_tx_burst(ctx, &p, 1), 1);
+	t0 = netlib_now_ms();
+	netlib_detach(ctx);
+	ck_assert_int_lt(netlib_now_ms() - t0, 3 * NETLIB_TX_SETTLE_MS);
 	pthread_join(fh.thread, NULL);
 	fh.started = 0;
 	ck_assert_uint_eq(fh.nunregister, 1);
@@ -1160,6 +1533,143 @@ START_TEST(run_corrupt_rx_index)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Liveness through the region: how an NF in a VM sees nfvisord leave */
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Run on a registered context after @change; expect -EPIPE saying @why. */
+static void
+run_until_host_gone(void (*change)(void), const char *why)
+{
+	struct run_state rs = { 0 };
+
+	rs.ctx = attach_registered();
+	ck_assert_int_eq(netlib_host_check(rs.ctx), 0);
+	change();
+	ck_assert_int_eq(netlib_run(rs.ctx, run_handler, &rs), -EPIPE);
+	ck_assert_msg(strstr(netlib_last_error(), why) != NULL,
+		      "'%s' does not say '%s'", netlib_last_error(), why);
+	/* Sticky, and nothing is sent to a host that is gone. */
+	ck_assert_int_eq(netlib_host_check(rs.ctx), -EPIPE);
+	netlib_detach(rs.ctx);
+	pthread_join(fh.thread, NULL);
+	fh.started = 0;
+	ck_assert_uint_eq(fh.nunregister, 0);
+}
+
+static void
+bump_generation(void)
+{
+	fh.slot->generation++;
+}
+
+static void
+clear_magic(void)
+{
+	__atomic_store_n(&fh.hdr->magic, 0, __ATOMIC_RELEASE);
+}
+
+static void
+quarantine_slot(void)
+{
+	fh.slot->state = NFV_SLOT_QUARANTINED;
+}
+
+static void
+free_slot(void)
+{
+	fh.slot->state = NFV_SLOT_FREE;
+}
+
+static void
+close_slot(void)
+{
+	fh.slot->state = NFV_SLOT_CLOSING;
+}
+
+START_TEST(live_slot_reused)
+{
+	run_until_host_gone(bump_generation, "reclaimed slot 1");
+}
+END_TEST
+
+START_TEST(live_region_cleared)
+{
+	run_until_host_gone(clear_magic, "cleared the region's header");
+}
+END_TEST
+
+START_TEST(live_slot_quarantined)
+{
+	run_until_host_gone(quarantine_slot, "quarantined slot 1");
+}
+END_TEST
+
+START_TEST(live_slot_freed)
+{
+	run_until_host_gone(free_slot, "state free");
+}
+END_TEST
+
+START_TEST(live_slot_closing)
+{
+	run_until_host_gone(close_slot, "state closing");
+}
+END_TEST
+
+START_TEST(live_sleeping_loop_notices)
+{
+	struct run_state rs = { 0 };
+	int64_t t0, waited;
+	pthread_t t;
+
+	rs.ctx = attach_registered();
+	ck_assert_int_eq(pthread_create(&t, NULL, run_thread, &rs), 0);
+	ck_assert(wait_sleeping());
+	/* No doorbell, no socket event: only the region changes. */
+	t0 = mono_ms();
+	bump_generation();
+	pthread_join(t, NULL);
+	waited = mono_ms() - t0;
+	ck_assert_int_eq(rs.ret, -EPIPE);
+	ck_assert_msg(waited < 3 * NETLIB_SLEEP_MS, "noticed after %lld ms",
+		      (long long)waited);
+	netlib_detach(rs.ctx);
+}
+END_TEST
+
+START_TEST(live_register_notices)
+{
+	struct netlib_ctx *ctx;
+
+	fh.silent = 1;
+	ctx = attach_ok();
+	clear_magic();
+	ck_assert_int_eq(netlib_register(ctx, 5, "unit"), -EPIPE);
+	ck_assert_ptr_nonnull(strstr(netlib_last_error(), "nfvisord left"));
+	netlib_detach(ctx);
+}
+END_TEST
+
+START_TEST(live_unregistered_slot_is_served)
+{
+	struct netlib_ctx *ctx = attach_registered();
+
+	/* Back to attached after our own UNREGISTER: still served. */
+	fh.slot->state = NFV_SLOT_ATTACHED;
+	ck_assert_int_eq(netlib_host_check(ctx), 0);
+	netlib_detach(ctx);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* nfv-rewrite's header rewrite */
 
 static const uint8_t mac_a[6] = { 0x02, 0, 0, 0, 0, 0xaa };
@@ -1381,17 +1891,37 @@ netlib_suite(void)
 	tcase_add_test(tc, attach_server_hangs_up);
 	tcase_add_test(tc, attach_setup_times_out);
 	tcase_add_test(tc, attach_bad_region_rejected);
+	tcase_add_test(tc, attach_region_of_departed_host);
 	tcase_add_test(tc, attach_peer_without_slot);
 	tcase_add_test(tc, attach_leaks_no_fds);
+	tcase_add_test(tc, attach_slot_not_served);
+	tcase_add_test(tc, attach_drops_stale_rx);
+	tcase_add_test(tc, attach_releases_stale_registration);
+	tcase_add_test(tc, attach_release_lets_host_take_tx_first);
+	tcase_add_test(tc, attach_continues_ctl_sequence);
+
+	tc = tcase(s, "select", 0);
+	tcase_add_test(tc, select_regular_file);
+	tcase_add_test(tc, select_missing_device);
+	tcase_add_test(tc, select_foreign_char_device);
+	tcase_add_test(tc, select_vm_without_device);
+
+	tc = tcase(s, "vm-find", 0);
+	tcase_add_checked_fixture(tc, find_setup, find_teardown);
+	tcase_add_test(tc, find_lowest_device_with_magic);
+	tcase_add_test(tc, find_no_region);
 
 	tc = tcase(s, "register", 1);
 	tcase_add_test(tc, register_returns_instance);
+	tcase_add_test(tc, flow_rules_encoded_for_the_host);
 	tcase_add_test(tc, register_refused);
 	tcase_add_test(tc, register_times_out);
 	tcase_add_test(tc, register_skips_stale_replies);
 	tcase_add_test(tc, register_checks_arguments);
 	tcase_add_test(tc, register_after_stop_is_interrupted);
 	tcase_add_test(tc, detach_unregisters);
+	tcase_add_test(tc, detach_lets_host_take_tx_first);
+	tcase_add_test(tc, detach_gives_up_waiting_for_tx);
 
 	tc = tcase(s, "packets", 1);
 	tcase_add_test(tc, pkt_data_is_the_buffer);
@@ -1414,6 +1944,16 @@ netlib_suite(void)
 	tcase_add_test(tc, run_host_peer_left);
 	tcase_add_test(tc, run_other_peer_left_is_ignored);
 	tcase_add_test(tc, run_corrupt_rx_index);
+
+	tc = tcase(s, "liveness", 1);
+	tcase_add_test(tc, live_slot_reused);
+	tcase_add_test(tc, live_region_cleared);
+	tcase_add_test(tc, live_slot_quarantined);
+	tcase_add_test(tc, live_slot_freed);
+	tcase_add_test(tc, live_slot_closing);
+	tcase_add_test(tc, live_sleeping_loop_notices);
+	tcase_add_test(tc, live_register_notices);
+	tcase_add_test(tc, live_unregistered_slot_is_served);
 
 	tc = tcase(s, "rewrite", 0);
 	tcase_add_test(tc, csum_rfc1624_example);

@@ -3,3 +3,5 @@ include tools/pcap.mk
 include tools/nfvctl.mk
 EXTRA_DIST += tools/nfv-guest-image
 dist_noinst_SCRIPTS += tools/quickstart
+dist_noinst_SCRIPTS += tools/nfv-vm
+EXTRA_DIST += docs/nfv-vm.1
