@@ -15,3 +15,5 @@ examples_nfv_rewrite_SOURCES = \
 	examples/nfv_rewrite_lib.c \
 	examples/nfv_rewrite_lib.h
 examples_nfv_rewrite_LDADD = guest-lib/libnetlib.la
+include examples/catalog-b.mk
+include examples/catalog-a.mk

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "nfv_app.h"
 
@@ -52,6 +53,7 @@ nfv_app_init(struct nfv_app *app, const char *prog)
 	app->prog = prog;
 	app->name = prog;
 	app->action = NETLIB_ACT_NEXT;
+	pthread_mutex_init(&app->lock, NULL);
 }
 
 void
@@ -107,8 +109,10 @@ void
 nfv_app_usage(FILE *f, const char *own_options)
 {
 	fprintf(f,
-		"  -s, --socket PATH    the trust domain's attach socket,\n"
-		"                       " NETLIB_SOCKET_DIR "/<domain>.sock (required)\n"
+		"  -s, --socket PATH    nfvisord attach socket, " NETLIB_SOCKET_DIR "/<domain>.sock,\n"
+		"                       or " NETLIB_VM_DEV_DIR "/" NETLIB_VM_DEV_NAME "N inside a VM (\"" NETLIB_ATTACH_VM "\": the\n"
+		"                       first such device holding an nfvisor region)\n"
+		"                       (required)\n"
 		"  -r, --service ID     service this NF serves, 1..%d (required)\n"
 		"  -n, --name NAME      name nfvctl shows, at most %d bytes\n"
 		"                       (default: the program name)\n"
@@ -127,8 +131,8 @@ static int
 check_options(const struct nfv_app *app)
 {
 	if (!app->socket) {
-		fprintf(stderr, "%s: missing --socket PATH: give the trust domain's attach socket, e.g. %s/default.sock\n",
-			app->prog, NETLIB_SOCKET_DIR);
+		fprintf(stderr, "%s: missing --socket PATH: give the trust domain's attach socket, e.g. %s/default.sock, or in a VM %s/%s0\n",
+			app->prog, NETLIB_SOCKET_DIR, NETLIB_VM_DEV_DIR, NETLIB_VM_DEV_NAME);
 		return -1;
 	}
 	if (!app->service) {
@@ -210,10 +214,126 @@ nfv_app_finish(struct nfv_app *app, int run_ret, const char *extra)
 	/* nfvisord leaving ends the NF's service: not an NF failure. */
 	if (run_ret == -EPIPE)
 		run_ret = 0;
+	nfv_app_side_stop(app);
 	netlib_stats(app->ctx, &st);
 	printf("%s: rx %" PRIu64 " tx %" PRIu64 " dropped %" PRIu64 " invalid %" PRIu64 "%s\n",
 	       app->prog, st.rx_pkts, st.tx_pkts - st.drop_pkts, st.drop_pkts,
 	       st.rx_invalid, extra);
 	app_detach(app);
 	return run_ret < 0;
+}
+
+static void
+side_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGHUP);
+}
+
+uint64_t
+nfv_app_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t
+mono_ms(void)
+{
+	return nfv_app_mono_ns() / 1000000u;
+}
+
+static void *
+side_main(void *arg)
+{
+	struct nfv_app *app = arg;
+	uint64_t next = mono_ms() + app->side_period_ms, now;
+	struct timespec wait;
+	sigset_t set;
+	int sig;
+
+	side_signals(&set);
+	while (!__atomic_load_n(&app->side_stop, __ATOMIC_RELAXED)) {
+		if (app->side_period_ms) {
+			now = mono_ms();
+			if (now >= next) {
+				app->side_fn(app->side_arg, 0);
+				next = now + app->side_period_ms;
+				continue;
+			}
+			wait.tv_sec = (time_t)((next - now) / 1000);
+			wait.tv_nsec = (long)((next - now) % 1000) * 1000000;
+			sig = sigtimedwait(&set, NULL, &wait);
+		} else {
+			sig = sigwaitinfo(&set, NULL);
+		}
+		if (sig > 0 && !__atomic_load_n(&app->side_stop, __ATOMIC_RELAXED))
+			app->side_fn(app->side_arg, sig);
+	}
+	return NULL;
+}
+
+int
+nfv_app_side_start(struct nfv_app *app, unsigned int period_ms,
+		   void (*fn)(void *arg, int sig), void *arg)
+{
+	sigset_t set;
+	int ret;
+
+	side_signals(&set);
+	ret = pthread_sigmask(SIG_BLOCK, &set, NULL);
+	app->side_fn = fn;
+	app->side_arg = arg;
+	app->side_period_ms = period_ms;
+	if (ret == 0)
+		ret = pthread_create(&app->side, NULL, side_main, app);
+	if (ret) {
+		fprintf(stderr, "%s: cannot start the reporting thread: %s\n",
+			app->prog, strerror(ret));
+		return -1;
+	}
+	app->side_started = 1;
+	return 0;
+}
+
+void
+nfv_app_side_stop(struct nfv_app *app)
+{
+	if (!app->side_started)
+		return;
+	__atomic_store_n(&app->side_stop, 1, __ATOMIC_RELAXED);
+	/* Wakes sigwaitinfo()/sigtimedwait(); SIGHUP stays blocked, so it is
+	 * consumed there, not delivered. */
+	pthread_kill(app->side, SIGHUP);
+	pthread_join(app->side, NULL);
+	app->side_started = 0;
+}
+
+int
+nfv_app_burst_begin(struct nfv_app *app, struct netlib_ctx *ctx)
+{
+	struct netlib_stats st;
+
+	if (app->burst_left) {
+		app->burst_left--;
+		return 0;
+	}
+	/* netlib_run() takes a burst's packets from the RX ring at once and
+	 * counts them all in rx_pkts before handling the first. */
+	netlib_stats(ctx, &st);
+	app->burst_left = st.rx_pkts - app->burst_rx - 1;
+	app->burst_rx = st.rx_pkts;
+	if (app->side_started)
+		pthread_mutex_lock(&app->lock);
+	return 1;
+}
+
+void
+nfv_app_burst_end(struct nfv_app *app)
+{
+	if (app->burst_left == 0 && app->side_started)
+		pthread_mutex_unlock(&app->lock);
 }

@@ -12,11 +12,19 @@
  *	if (nfv_app_start(&app) < 0)
  *		return app.status;
  *	return nfv_app_finish(&app, netlib_run(app.ctx, handler, state), "");
+ *
+ * An NF that reports or reconfigures while it runs (on SIGUSR1, SIGHUP or
+ * a timer) starts a side thread with nfv_app_side_start() before
+ * nfv_app_start(), and brackets its packet handler with
+ * nfv_app_burst_begin() and nfv_app_burst_end(): the packet thread then
+ * holds app->lock for the length of each burst, and the side thread takes
+ * it to read or swap the NF's state between bursts.
  */
 #ifndef NFV_APP_H
 #define NFV_APP_H
 
 #include <getopt.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -54,6 +62,15 @@ struct nfv_app {
 	unsigned int nactions;		/* action options given */
 	struct netlib_ctx *ctx;		/* set by nfv_app_start() */
 	int status;			/* exit status if nfv_app_start() failed */
+	pthread_mutex_t lock;		/* held by the packet thread per burst */
+	uint64_t burst_rx;		/* rx_pkts when the current burst began */
+	uint64_t burst_left;		/* its packets not yet handled */
+	void (*side_fn)(void *, int);	/* side thread's callback */
+	void *side_arg;			/* its argument */
+	unsigned int side_period_ms;	/* its timer period, 0: none */
+	pthread_t side;			/* the side thread, if side_started */
+	int side_started;		/* nfv_app_side_start() succeeded */
+	int side_stop;			/* asks the side thread to return */
 };
 
 /** Defaults: name @prog, action NEXT. */
@@ -92,5 +109,34 @@ int nfv_app_start(struct nfv_app *app);
  *         (-EPIPE), 1 otherwise.
  */
 int nfv_app_finish(struct nfv_app *app, int run_ret, const char *extra);
+
+/**
+ * Start the side thread: it calls @fn(@arg, SIG) for each SIGUSR1 or
+ * SIGHUP the process gets, and @fn(@arg, 0) every @period_ms ms (never if
+ * 0).  @fn runs without app->lock; it takes the lock to touch what the
+ * packet handler uses.  Blocks SIGUSR1 and SIGHUP in the calling thread,
+ * so call it from main() before nfv_app_start() and other threads.
+ * @return 0, or -1 (message printed).
+ */
+int nfv_app_side_start(struct nfv_app *app, unsigned int period_ms,
+		       void (*fn)(void *arg, int sig), void *arg);
+
+/** Stop and join the side thread, if any (nfv_app_finish() does too). */
+void nfv_app_side_stop(struct nfv_app *app);
+
+/**
+ * Call first thing in a netlib_run() packet handler.  Tells the first
+ * packet of each burst from the others (by the NF's received-packet count,
+ * which NetLib advances once per burst) and, if a side thread runs, locks
+ * app->lock for the burst.
+ * @return 1 if @ctx's current packet is the first of a burst, else 0.
+ */
+int nfv_app_burst_begin(struct nfv_app *app, struct netlib_ctx *ctx);
+
+/** Call last thing in the handler: unlocks app->lock after a burst. */
+void nfv_app_burst_end(struct nfv_app *app);
+
+/** @return CLOCK_MONOTONIC now, in nanoseconds. */
+uint64_t nfv_app_mono_ns(void);
 
 #endif /* NFV_APP_H */
