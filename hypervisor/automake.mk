@@ -7,6 +7,7 @@ hypervisor_nfvisord_SOURCES = \
 	hypervisor/chain.c \
 	hypervisor/classify.c hypervisor/classify.h \
 	hypervisor/daemon.h \
+	hypervisor/domains.c \
 	hypervisor/flow.c hypervisor/flow.h \
 	hypervisor/flow_ctl.c \
 	hypervisor/ivshmem_server.c hypervisor/ivshmem_server.h \
@@ -14,6 +15,8 @@ hypervisor_nfvisord_SOURCES = \
 	hypervisor/nf_manager.c \
 	hypervisor/options.c hypervisor/options.h \
 	hypervisor/ports.c \
+	hypervisor/service.c hypervisor/service.h \
+	hypervisor/service_ctl.c \
 	hypervisor/stats.c hypervisor/stats.h \
 	hypervisor/switch.c \
 	hypervisor/util.c

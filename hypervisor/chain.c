@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * chain.c - service chains as users write them, and the instances of each
- * service.  A chain is written `HOP[,HOP...]` with HOP one of
- * `nf:SERVICE`, `port:PORT` or `drop`, e.g. `nf:1,nf:2,port:1`.
+ * chain.c - service chains as users write them.  A chain is written
+ * `HOP[,HOP...]` with HOP one of `nf:SERVICE`, `port:PORT` or `drop`,
+ * e.g. `nf:1,nf:2,port:1`.  (Services and their instances: service.c.)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -112,28 +112,5 @@ nfv_chain_format(const struct nfv_chain *c, char *buf, size_t len)
 		if (n < 0)
 			break;
 		off += (size_t)n;
-	}
-}
-
-int
-nfv_service_add(struct nfv_service *s, struct nfv_nf *nf)
-{
-	if (s->n >= NFV_MAX_INSTANCES)
-		return -ENOSPC;
-	s->inst[s->n++] = nf;
-	return 0;
-}
-
-void
-nfv_service_remove(struct nfv_service *s, const struct nfv_nf *nf)
-{
-	uint16_t i;
-
-	for (i = 0; i < s->n; i++) {
-		if (s->inst[i] != nf)
-			continue;
-		memmove(&s->inst[i], &s->inst[i + 1], (size_t)(s->n - i - 1) * sizeof(s->inst[0]));
-		s->n--;
-		return;
 	}
 }

@@ -76,5 +76,7 @@ nfv_flow_key_parse(const void *data, uint32_t len, struct nfv_flow_key *key)
 uint32_t
 nfv_flow_hash(const struct nfv_flow_key *key)
 {
+	if (key->ipv == 0)
+		return 0;	/* not IP: no flow */
 	return rte_hash_crc(key, sizeof(*key), 0x4e465653);
 }

@@ -29,7 +29,11 @@ struct nfv_flow_key {
  */
 int nfv_flow_key_parse(const void *data, uint32_t len, struct nfv_flow_key *key);
 
-/** Hash of a flow key (CRC32-C). */
+/**
+ * Hash of a flow key (CRC32-C), 0 for a key without IP (ipv 0), which is
+ * what NFs and the load balancer read as "no flow".  An IP flow may hash
+ * to 0 too (1 in 2^32) and is then treated the same way.
+ */
 uint32_t nfv_flow_hash(const struct nfv_flow_key *key);
 
 #endif /* NFV_CLASSIFY_H */

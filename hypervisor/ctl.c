@@ -584,7 +584,7 @@ static bool
 is_blank(const char *line, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
-        if (!strchr(" \t\r", line[i])) {
+        if (line[i] != ' ' && line[i] != '\t' && line[i] != '\r') {
             return false;
         }
     }

@@ -23,11 +23,12 @@
 #include "drops.h"
 #include "flow.h"
 #include "nfv_ring.h"
+#include "service.h"
 #include "unixsock.h"
 
 #define NFV_BURST 32u
 #define NFV_MAX_PORTS 16u
-#define NFV_MAX_INSTANCES 16u
+#define NFV_MAX_DOMAINS 8u		/* trust domains, the default one included */
 #define NFV_MAX_RULES 4096u
 #define NFV_MAX_VISITS 16u		/* NF deliveries per packet: loop guard */
 #define NFV_HOP_NONE 0xffu		/* packet has left its chain (TONF) */
@@ -69,6 +70,7 @@ struct nfv_port {
 	char name[RTE_ETH_NAME_MAX_LEN];
 	struct rte_ether_addr mac;
 	int socket;			/* NUMA node of the device */
+	struct nfv_hdomain *hd;		/* ingress domain: receives into its pool */
 	struct nfv_port_stats st;
 	uint16_t ntx;			/* staged for transmit */
 	struct rte_mbuf *tx[NFV_BURST];
@@ -119,21 +121,33 @@ struct nfv_hdomain {
 	uint64_t host_doorbells[NFV_VECTORS]; /* rings received, per vector */
 	struct nfv_nf nf[NFV_MAX_SLOTS];
 	int pending_close;		/* atomic: a slot went CLOSING */
+	int untrusted;			/* its NFs follow chains, nothing else */
+	uint64_t copies_to[NFV_MAX_DOMAINS]; /* packets copied into domain [id] */
 };
 
-struct nfv_service {
-	uint16_t n;
-	struct nfv_nf *inst[NFV_MAX_INSTANCES];
+/** A trust domain as configured (--trust-domain, --config, nfvctl). */
+struct nfv_domain_spec {
+	char name[NFV_DOMAIN_NAME_MAX];
+	uint64_t region_size;		/* 0: --region-size */
+	unsigned int nslots;		/* 0: --slots */
+	int untrusted;			/* its NFs follow chains only */
 };
 
 /** Options after EAL's. */
 struct nfv_config {
 	char run_dir[PATH_MAX];
+	long socket_gid;		/* --socket-group: attach sockets' group; -1 = unchanged */
 	char domain_name[NFV_DOMAIN_NAME_MAX];
+	struct nfv_domain_spec extra[NFV_MAX_DOMAINS - 1]; /* besides the default */
+	unsigned int nextra;
+	char port_domain[NFV_MAX_PORTS][NFV_DOMAIN_NAME_MAX]; /* "" = default */
 	char chain[256];
+	char port_chain[NFV_MAX_PORTS][256]; /* --port-chain; "" = the default chain */
 	char summary_path[PATH_MAX];
 	struct nfv_region_params region;
 	unsigned int stats_interval_ms;	/* 0 = off */
+	unsigned int flow_timeout_ms;	/* affinity entries idle this long age out; 0 = never */
+	uint8_t service_policy[NFV_MAX_SERVICE + 1]; /* enum nfv_lb_policy, by service id */
 	unsigned int stop_idle_ms;	/* 0 = run until signalled */
 	int wait_chain;			/* poll ports only once the chain runs */
 	int json_stats;
@@ -163,8 +177,12 @@ struct nfv_daemon {
 	volatile int quit;		/* set by signals or idle stop */
 	uint16_t nports;
 	struct nfv_port port[NFV_MAX_PORTS];
-	struct nfv_hdomain *hd;		/* the default domain */
-	struct nfv_service svc[NFV_MAX_SERVICE + 1];
+	struct nfv_hdomain *hd;		/* the default domain, dom[0] */
+	struct nfv_hdomain *dom[NFV_MAX_DOMAINS]; /* by id; control thread */
+	struct nfv_hdomain *wdom[NFV_MAX_DOMAINS]; /* those the worker serves */
+	uint32_t nwdom;
+	struct nfv_service svc[NFV_MAX_SERVICE + 1];	/* by id; [0] unused */
+	struct nfv_affinity aff;	/* flow -> instance, every service */
 	struct nfv_flow_table ft;	/* rules and their chains */
 	uint32_t inflight;		/* packets admitted, not yet gone */
 	uint32_t capacity;		/* most packets in flight at once */
@@ -181,10 +199,6 @@ struct nfv_daemon {
 int nfv_ports_init(struct nfv_daemon *d, const char **why);
 void nfv_ports_fini(struct nfv_daemon *d);
 
-/* hypervisor/chain.c (chain specs: flow.h) */
-int nfv_service_add(struct nfv_service *s, struct nfv_nf *nf);
-void nfv_service_remove(struct nfv_service *s, const struct nfv_nf *nf);
-
 /* hypervisor/switch.c: the worker */
 void nfv_worker_loop(struct nfv_daemon *d);
 void nfv_worker_drain_all(struct nfv_daemon *d);
@@ -193,8 +207,16 @@ int nfv_worker_call(struct nfv_daemon *d, nfv_worker_fn fn, void *arg, unsigned 
 /* hypervisor/flow_ctl.c: nfvctl flow ... */
 int nfv_flow_ctl_register(struct nfv_daemon *d, struct nfv_ctl_server *srv);
 
+/* hypervisor/domains.c: trust domains, at start-up and at run time */
+struct nfv_hdomain *nfv_domain_by_name(struct nfv_daemon *d, const char *name);
+int nfv_domains_setup(struct nfv_daemon *d);
+void nfv_domains_fini(struct nfv_daemon *d);
+int nfv_domains_ctl_register(struct nfv_daemon *d, struct nfv_ctl_server *srv);
+
 /* hypervisor/nf_manager.c: the control thread's side of NF slots */
 int nfv_nfm_open(struct nfv_daemon *d, struct nfv_ctl_server *srv, const char **why);
+int nfv_nfm_open_domain(struct nfv_daemon *d, struct nfv_hdomain *hd, const char **why);
+void nfv_nfm_close_domain(struct nfv_hdomain *hd);
 void nfv_nfm_tick(struct nfv_daemon *d);
 void nfv_nfm_close(struct nfv_daemon *d);
 

@@ -28,8 +28,8 @@ nfv_flow_init(struct nfv_flow_table *ft, const char *name, uint32_t max_rules,
 	};
 	/* A deleted rule's chain lives on while packets follow it: with at
 	 * most max_inflight packets in flight, that many ids more than rules
-	 * mean an add never fails for want of an id. */
-	uint32_t i, nids = max_rules + max_inflight;
+	 * (and port chains) mean an add never fails for want of an id. */
+	uint32_t i, nids = max_rules + max_inflight + NFV_FLOW_MAX_PORTS;
 
 	memset(ft, 0, sizeof(*ft));
 	if (max_rules == 0 || nids >= UINT16_MAX)
@@ -119,25 +119,44 @@ nfv_flow_flush(struct nfv_flow_table *ft)
 	rte_hash_reset(ft->h);
 }
 
+int
+nfv_flow_set_port_chain(struct nfv_flow_table *ft, uint16_t port, const struct nfv_chain *chain)
+{
+	uint32_t id;
+
+	if (port >= NFV_FLOW_MAX_PORTS || chain->nhops == 0 || chain->nhops > NFV_MAX_HOPS)
+		return -EINVAL;
+	if (ft->port_chain[port] != NFV_DEFAULT_CHAIN)
+		return -EEXIST;
+	/* nfv_flow_init() counted NFV_FLOW_MAX_PORTS ids for these. */
+	id = ft->free_ids[--ft->nfree];
+	ft->chain[id] = *chain;
+	ft->chain[id].live = 1;
+	ft->chain[id].inflight = 0;
+	ft->chain[id].pkts = 0;
+	ft->port_chain[port] = (uint16_t)id;
+	return 0;
+}
+
 void
-nfv_flow_classify(struct nfv_flow_table *ft, const struct nfv_flow_key *keys,
+nfv_flow_classify(struct nfv_flow_table *ft, uint16_t port, const struct nfv_flow_key *keys,
 		  unsigned int n, uint16_t *chain_ids)
 {
 	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
 	void *data[RTE_HASH_LOOKUP_BULK_MAX];
+	uint16_t miss = port < NFV_FLOW_MAX_PORTS ? ft->port_chain[port] : NFV_DEFAULT_CHAIN;
 	uint64_t hits = 0;
 	unsigned int i;
 
 	if (ft->nrules == 0 || n > RTE_HASH_LOOKUP_BULK_MAX) {
 		for (i = 0; i < n; i++)
-			chain_ids[i] = NFV_DEFAULT_CHAIN;
+			chain_ids[i] = miss;
 	} else {
 		for (i = 0; i < n; i++)
 			kp[i] = &keys[i];
 		rte_hash_lookup_bulk_data(ft->h, kp, n, &hits, data);
 		for (i = 0; i < n; i++)
-			chain_ids[i] = (hits >> i) & 1 ? (uint16_t)(uintptr_t)data[i]
-						       : NFV_DEFAULT_CHAIN;
+			chain_ids[i] = (hits >> i) & 1 ? (uint16_t)(uintptr_t)data[i] : miss;
 	}
 	for (i = 0; i < n; i++) {
 		ft->chain[chain_ids[i]].inflight++;
@@ -207,6 +226,15 @@ parse_addr(const char *s, uint8_t addr[16])
 	return -EINVAL;
 }
 
+/* Only TCP, UDP and SCTP keys have ports: the classifier gives no other
+ * protocol any, so a rule with them could never match. */
+static int
+key_ports_ok(const struct nfv_flow_key *key)
+{
+	return key->proto == 6 || key->proto == 17 || key->proto == 132 ||
+	       (key->sport == 0 && key->dport == 0);
+}
+
 int
 nfv_flow_key_from_words(const char *const w[5], struct nfv_flow_key *key, const char **why)
 {
@@ -228,8 +256,7 @@ nfv_flow_key_from_words(const char *const w[5], struct nfv_flow_key *key, const 
 		*why = "ports: numbers 0..65535";
 		return -EINVAL;
 	}
-	if (key->proto != 6 && key->proto != 17 && key->proto != 132 &&
-	    (key->sport || key->dport)) {
+	if (!key_ports_ok(key)) {
 		*why = "ports: only tcp, udp and sctp have ports; give 0 0";
 		return -EINVAL;
 	}
@@ -272,6 +299,9 @@ nfv_flow_from_msg(const struct nfv_ctl_msg *m, uint16_t nports,
 	key->dport = m->u.flow.dport;
 	memcpy(key->src, m->u.flow.src, key->ipv == 4 ? 4 : 16);
 	memcpy(key->dst, m->u.flow.dst, key->ipv == 4 ? 4 : 16);
+	/* Nor could nfvctl name such a rule to delete it. */
+	if (!key_ports_ok(key))
+		return -EINVAL;
 	if (m->type == NFV_CTL_FLOW_DEL)
 		return 0;
 	for (i = 0; i < NFV_FLOW_MAX_HOPS && m->u.flow.hop[i]; i++) {
@@ -287,8 +317,22 @@ nfv_flow_from_msg(const struct nfv_ctl_msg *m, uint16_t nports,
 			h->type = HOP_DROP;
 		else
 			return -EINVAL;
-		h->id = (uint16_t)id;
+		/* A drop has no id: the same hop as nfvctl's "drop". */
+		h->id = h->type == HOP_DROP ? 0 : (uint16_t)id;
 	}
 	chain->nhops = (uint8_t)i;
 	return i ? 0 : -EINVAL;
+}
+
+void
+nfv_ctl_name_from_msg(const struct nfv_ctl_msg *m, char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < len && i < NFV_NF_NAME_MAX && m->u.reg.name[i]; i++) {
+		char ch = m->u.reg.name[i];
+
+		name[i] = (ch >= 0x20 && ch < 0x7f) ? ch : '?';
+	}
+	name[i] = '\0';
 }

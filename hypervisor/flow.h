@@ -18,6 +18,8 @@
 
 #define NFV_MAX_HOPS 8u
 #define NFV_DEFAULT_CHAIN 0u
+/** Ports that may have a chain of their own for packets no rule matches. */
+#define NFV_FLOW_MAX_PORTS 16u
 
 /** A chain hop. */
 enum hop_type { HOP_NF, HOP_PORT, HOP_DROP };
@@ -41,9 +43,10 @@ struct nfv_flow_table {
 	uint32_t max_rules;
 	uint32_t nrules;
 	uint32_t nids;		/* chain ids: rules plus retired ones in flight */
-	struct nfv_chain *chain;	/* [0] default, [1..nids] rules */
+	struct nfv_chain *chain;	/* [0] default, [1..nids] rules and port chains */
 	uint32_t *free_ids;	/* stack of unused chain ids */
 	uint32_t nfree;
+	uint16_t port_chain[NFV_FLOW_MAX_PORTS];	/* chain of a port's misses */
 };
 
 /** One rule, as listed. */
@@ -76,10 +79,21 @@ int nfv_flow_del(struct nfv_flow_table *ft, const struct nfv_flow_key *key);
 void nfv_flow_flush(struct nfv_flow_table *ft);
 
 /**
- * Chain ids of @n packets' keys (NFV_DEFAULT_CHAIN for misses), and take a
- * reference on each for the packet's time in flight.
+ * Give port @port a chain of its own for the packets it receives that
+ * match no rule (the default chain otherwise): a middlebox's return
+ * direction.  It lives as long as the table and counts as no rule.
+ * @return 0, -EINVAL (port >= NFV_FLOW_MAX_PORTS, empty chain) or -EEXIST
+ *         (the port has one).
  */
-void nfv_flow_classify(struct nfv_flow_table *ft, const struct nfv_flow_key *keys,
+int nfv_flow_set_port_chain(struct nfv_flow_table *ft, uint16_t port,
+			    const struct nfv_chain *chain);
+
+/**
+ * Chain ids of @n packets received on @port, by their keys (the port's
+ * chain, else NFV_DEFAULT_CHAIN, for misses), and take a reference on each
+ * for the packet's time in flight.
+ */
+void nfv_flow_classify(struct nfv_flow_table *ft, uint16_t port, const struct nfv_flow_key *keys,
 		       unsigned int n, uint16_t *chain_ids);
 
 /** Drop a packet's reference on chain @id (it was sent or dropped). */
@@ -103,10 +117,19 @@ struct nfv_ctl_msg;
 /**
  * Decode a FLOW_ADD or FLOW_DEL request from an NF (a private copy of its
  * control message).  Only the key is decoded for FLOW_DEL.
- * @return 0, or -EINVAL for an unknown address family or a bad hop.
+ * @return 0, or -EINVAL for an unknown address family, ports on a
+ *         protocol other than TCP, UDP and SCTP, or a bad hop.
  */
 int nfv_flow_from_msg(const struct nfv_ctl_msg *m, uint16_t nports,
 		      struct nfv_flow_key *key, struct nfv_chain *chain);
+
+/**
+ * Copy the NF name of a REGISTER request (a private copy of its control
+ * message) into @name, @len >= 1 bytes: at most NFV_NF_NAME_MAX and
+ * @len - 1 characters, up to the first NUL, each byte that is not
+ * printable ASCII replaced by '?', always NUL-terminated.
+ */
+void nfv_ctl_name_from_msg(const struct nfv_ctl_msg *m, char *name, size_t len);
 
 /* Chain specs: `HOP[,HOP...]`, HOP = nf:SERVICE | port:PORT | drop. */
 int nfv_chain_parse(const char *spec, struct nfv_chain *c, uint16_t nports, const char **why);

@@ -142,6 +142,25 @@ rule_json(const struct nfv_flow_rule *r)
 			 "in_flight", (json_int_t)r->chain.inflight);
 }
 
+/* --port-chain: [{"port", "chain", "packets"}] of the ports that have one. */
+static json_t *
+port_chains_json(const struct nfv_daemon *d)
+{
+	json_t *arr = json_array();
+	char chain[128];
+	uint16_t p, id;
+
+	for (p = 0; p < d->nports; p++) {
+		id = d->ft.port_chain[p];
+		if (id == NFV_DEFAULT_CHAIN)
+			continue;
+		nfv_chain_format(&d->ft.chain[id], chain, sizeof(chain));
+		json_array_append_new(arr, json_pack("{s:i, s:s, s:I}", "port", p, "chain", chain,
+						     "packets", (json_int_t)d->ft.chain[id].pkts));
+	}
+	return arr;
+}
+
 static json_t *
 cmd_list(int argc, const char *argv[], void *aux, char **err)
 {
@@ -166,6 +185,7 @@ cmd_list(int argc, const char *argv[], void *aux, char **err)
 		json_object_set_new(r, "default_chain", json_string(chain));
 		json_object_set_new(r, "default_packets",
 				    json_integer((json_int_t)d->ft.chain[NFV_DEFAULT_CHAIN].pkts));
+		json_object_set_new(r, "port_chains", port_chains_json(d));
 		json_object_set_new(r, "max_rules", json_integer(NFV_MAX_RULES));
 	}
 	free(op.rules);

@@ -20,6 +20,7 @@
 #include "daemon.h"
 #include "options.h"
 #include "stats.h"
+#include "unixsock.h"
 
 #define PROG "nfvisord"
 
@@ -95,19 +96,7 @@ ctl_thread(void *arg)
 	return NULL;
 }
 
-static int
-first_numa_node(const struct nfv_daemon *d)
-{
-	uint16_t id;
-
-	RTE_ETH_FOREACH_DEV(id) {
-		int s = rte_eth_dev_socket_id(id);
-
-		if (s >= 0)
-			return s;
-	}
-	return (int)rte_socket_id();
-}
+_Static_assert(NFV_FLOW_MAX_PORTS >= NFV_MAX_PORTS, "every port may have a chain of its own");
 
 static int
 setup_chains(struct nfv_daemon *d)
@@ -115,6 +104,7 @@ setup_chains(struct nfv_daemon *d)
 	const char *spec = d->cfg.chain[0] ? d->cfg.chain :
 			   d->nports >= 2 ? "nf:1,port:1" : "nf:1,port:0";
 	const char *why = NULL;
+	uint16_t id;
 	int ret;
 
 	/* While no more packets are in flight than one NF ring holds, no NF
@@ -131,32 +121,35 @@ setup_chains(struct nfv_daemon *d)
 		return ret;
 	}
 	d->ft.chain[NFV_DEFAULT_CHAIN].live = 1;
-	return 0;
-}
+	for (id = 0; id < NFV_MAX_PORTS; id++) {
+		struct nfv_chain c;
 
-static int
-setup_domain(struct nfv_daemon *d)
-{
-	const char *why = NULL;
-	int ret;
-
-	d->hd = rte_zmalloc("nfv_hdomain", sizeof(*d->hd), 0);
-	if (!d->hd) {
-		fprintf(stderr, PROG ": out of DPDK memory for the domain\n");
-		return -ENOMEM;
+		if (!d->cfg.port_chain[id][0])
+			continue;
+		if (id >= d->nports) {
+			fprintf(stderr, PROG ": --port-chain %u=%s: no port %u: nfvisord has %u"
+				" (add ports with --vdev or PCI devices)\n", id, d->cfg.port_chain[id],
+				id, d->nports);
+			return -EINVAL;
+		}
+		ret = nfv_chain_parse(d->cfg.port_chain[id], &c, d->nports, &why);
+		if (ret == 0)
+			ret = nfv_flow_set_port_chain(&d->ft, id, &c);
+		if (ret < 0) {
+			fprintf(stderr, PROG ": --port-chain %u=%s: %s\n", id, d->cfg.port_chain[id],
+				why ? why : strerror(-ret));
+			return ret;
+		}
 	}
-	d->hd->listen_fd = -1;
-	ret = nfv_domain_create(&d->hd->dom, 0, d->cfg.domain_name, &d->cfg.region,
-				first_numa_node(d), &why);
+	/* On the worker's node: it is the only thread that touches it. */
+	ret = nfv_affinity_init(&d->aff, "nfv_affinity", NFV_AFFINITY_ENTRIES, (int)rte_socket_id(),
+				d->cfg.flow_timeout_ms);
 	if (ret < 0) {
-		fprintf(stderr, PROG ": domain %s: %s (%s)\n", d->cfg.domain_name, why, strerror(-ret));
+		fprintf(stderr, PROG ": cannot create the flow affinity table: %s\n", strerror(-ret));
 		return ret;
 	}
-	d->hd->meta = calloc(d->hd->dom.region.layout.nbufs, sizeof(*d->hd->meta));
-	if (!d->hd->meta) {
-		fprintf(stderr, PROG ": out of memory for packet metadata\n");
-		return -ENOMEM;
-	}
+	for (id = 1; id <= NFV_MAX_SERVICE; id++)
+		nfv_service_init(&d->svc[id], id, d->cfg.service_policy[id], &d->aff);
 	return 0;
 }
 
@@ -170,6 +163,15 @@ setup_sockets(struct nfv_daemon *d)
 		fprintf(stderr, PROG ": cannot create --run-dir %s: %s\n", d->cfg.run_dir, strerror(errno));
 		return -errno;
 	}
+	if (d->cfg.socket_gid >= 0) {
+		ret = nfv_unix_share_group(d->cfg.run_dir, (gid_t)d->cfg.socket_gid, 0750);
+		if (ret < 0) {
+			fprintf(stderr, PROG ": --socket-group: cannot give --run-dir %s to the group: %s\n",
+				d->cfg.run_dir, ret == -EPERM ?
+				"it is world-writable or sticky (use a directory of its own)" : strerror(-ret));
+			return ret;
+		}
+	}
 	if (snprintf(d->ctl_path, sizeof(d->ctl_path), "%s/nfvisord.sock", d->cfg.run_dir) >=
 	    (int)sizeof(d->ctl_path))
 		return -ENAMETOOLONG;
@@ -181,28 +183,47 @@ setup_sockets(struct nfv_daemon *d)
 	}
 	ret = nfv_stats_register(d, d->srv);
 	if (ret == 0)
-		ret = nfv_nfm_open(d, d->srv, &why);
+		ret = nfv_domains_ctl_register(d, d->srv);
+	if (ret < 0) {
+		fprintf(stderr, PROG ": cannot register control commands: %s\n", strerror(-ret));
+		return ret;
+	}
+	ret = nfv_nfm_open(d, d->srv, &why);
 	if (ret < 0)
-		fprintf(stderr, PROG ": %s: %s (%s)\n", d->hd->sock_path, why ? why : "setup failed",
-			strerror(-ret));
+		fprintf(stderr, PROG ": attach sockets in %s: %s (%s)\n", d->cfg.run_dir,
+			why ? why : "setup failed", strerror(-ret));
 	return ret;
 }
 
 static void
 print_banner(const struct nfv_daemon *d)
 {
-	const struct nfv_layout *l = &d->hd->dom.region.layout;
 	char chain[128];
 	uint16_t i;
 
 	nfv_chain_format(&d->ft.chain[NFV_DEFAULT_CHAIN], chain, sizeof(chain));
-	printf(PROG " %s: domain %s: region %" PRIu64 " MiB on NUMA node %d, %u buffers of %u bytes, %u slots\n",
-	       PACKAGE_VERSION, d->hd->dom.name, l->p.region_size >> 20, d->hd->dom.region.numa_node,
-	       l->nbufs, l->p.buf_stride, l->p.nslots);
+	for (i = 0; i < NFV_MAX_DOMAINS; i++) {
+		const struct nfv_hdomain *hd = d->dom[i];
+		const struct nfv_layout *l;
+
+		if (!hd)
+			continue;
+		l = &hd->dom.region.layout;
+		printf(PROG " %s: domain %s (%s): region %" PRIu64 " MiB on NUMA node %d, %u buffers of %u bytes, %u slots; attach to %s\n",
+		       PACKAGE_VERSION, hd->dom.name, hd->untrusted ? "untrusted" : "trusted",
+		       l->p.region_size >> 20, hd->dom.region.numa_node, l->nbufs, l->p.buf_stride,
+		       l->p.nslots, hd->sock_path);
+	}
 	for (i = 0; i < d->nports; i++)
-		printf(PROG ": port %u: %s\n", i, d->port[i].name);
-	printf(PROG ": default chain %s; attach NFs to %s; control: %s\n", chain,
-	       d->hd->sock_path, d->ctl_path);
+		printf(PROG ": port %u: %s, receives into domain %s\n", i, d->port[i].name,
+		       d->port[i].hd->dom.name);
+	printf(PROG ": default chain %s; control: %s\n", chain, d->ctl_path);
+	for (i = 0; i < d->nports; i++) {
+		if (d->ft.port_chain[i] == NFV_DEFAULT_CHAIN)
+			continue;
+		nfv_chain_format(&d->ft.chain[d->ft.port_chain[i]], chain, sizeof(chain));
+		printf(PROG ": port %u: chain %s for packets no rule matches\n", i, chain);
+	}
 	fflush(stdout);
 }
 
@@ -275,7 +296,7 @@ main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (setup_domain(d) < 0)
+	if (nfv_domains_setup(d) < 0)
 		goto out_domain;
 	{
 		const char *why = NULL;
@@ -314,7 +335,7 @@ out_sockets:
 		g_ctl_quit = 1;
 		pthread_join(ctl_tid, NULL);
 	}
-	if (d->hd && d->srv)
+	if (d->srv)
 		nfv_nfm_close(d);
 	nfv_ctl_server_destroy(d->srv);
 	if (d->nports)
@@ -322,11 +343,8 @@ out_sockets:
 out_ports:
 out_domain:
 	nfv_flow_fini(&d->ft);
-	if (d->hd) {
-		nfv_domain_destroy(&d->hd->dom);
-		free(d->hd->meta);
-		rte_free(d->hd);
-	}
+	nfv_affinity_fini(&d->aff);
+	nfv_domains_fini(d);
 out_eal:
 	rte_eal_cleanup();
 	free(eargv);

@@ -219,14 +219,13 @@ on_listen(int fd, short revents, void *aux)
 		close(sock);
 }
 
+/* Slots, doorbells and the attach socket of one domain. */
 int
-nfv_nfm_open(struct nfv_daemon *d, struct nfv_ctl_server *srv, const char **why)
+nfv_nfm_open_domain(struct nfv_daemon *d, struct nfv_hdomain *hd, const char **why)
 {
-	struct nfv_hdomain *hd = d->hd;
 	uint32_t s;
-	int v;
+	int v, ret;
 
-	g_srv = srv;
 	for (s = 0; s < NFV_MAX_SLOTS; s++) {
 		hd->nf[s].slot = (uint16_t)s;
 		hd->nf[s].hd = hd;
@@ -235,30 +234,58 @@ nfv_nfm_open(struct nfv_daemon *d, struct nfv_ctl_server *srv, const char **why)
 		for (v = 0; v < NFV_VECTORS; v++)
 			hd->nf[s].efd[v] = -1;
 	}
+	hd->listen_fd = -1;
+	for (v = 0; v < NFV_VECTORS; v++)
+		hd->host_efd[v] = -1;
 	for (v = 0; v < NFV_VECTORS; v++) {
 		hd->host_efd[v] = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 		if (hd->host_efd[v] < 0 ||
-		    nfv_ctl_server_add_fd(srv, hd->host_efd[v], POLLIN, on_host_doorbell, hd) < 0) {
+		    nfv_ctl_server_add_fd(g_srv, hd->host_efd[v], POLLIN, on_host_doorbell, hd) < 0) {
 			*why = "cannot create the domain's doorbell eventfds";
 			return -EMFILE;
 		}
 	}
 	snprintf(hd->sock_path, sizeof(hd->sock_path), "%s/%s.sock", d->cfg.run_dir, hd->dom.name);
-	hd->listen_fd = nfv_unix_listen(hd->sock_path, 0660, &hd->sock_id);
-	if (hd->listen_fd < 0) {
-		*why = hd->listen_fd == -EADDRINUSE ?
+	ret = nfv_unix_listen(hd->sock_path, 0660, &hd->sock_id);
+	if (ret < 0) {
+		*why = ret == -EADDRINUSE ?
 		       "another nfvisord serves this domain's socket: stop it or use another --run-dir" :
 		       "cannot listen on the domain's attach socket (does --run-dir exist and is it writable?)";
-		return hd->listen_fd;
+		return ret;
 	}
-	return nfv_ctl_server_add_fd(srv, hd->listen_fd, POLLIN, on_listen, hd);
+	hd->listen_fd = ret;
+	if (d->cfg.socket_gid >= 0) {
+		int err = nfv_unix_share_group(hd->sock_path, (gid_t)d->cfg.socket_gid, 0660);
+
+		if (err < 0) {
+			*why = "--socket-group: cannot give the domain's attach socket to the group";
+			return err;
+		}
+	}
+	return nfv_ctl_server_add_fd(g_srv, hd->listen_fd, POLLIN, on_listen, hd);
+}
+
+int
+nfv_nfm_open(struct nfv_daemon *d, struct nfv_ctl_server *srv, const char **why)
+{
+	uint32_t i;
+	int ret;
+
+	g_srv = srv;
+	for (i = 0; i < NFV_MAX_DOMAINS; i++) {
+		if (!d->dom[i])
+			continue;
+		ret = nfv_nfm_open_domain(d, d->dom[i], why);
+		if (ret < 0)
+			return ret;
+	}
+	return 0;
 }
 
 /* Finish slots the worker has emptied: close fds, free the slot. */
-void
-nfv_nfm_tick(struct nfv_daemon *d)
+static void
+tick_domain(struct nfv_hdomain *hd)
 {
-	struct nfv_hdomain *hd = d->hd;
 	uint32_t s;
 	int v;
 
@@ -280,6 +307,16 @@ nfv_nfm_tick(struct nfv_daemon *d)
 	}
 }
 
+void
+nfv_nfm_tick(struct nfv_daemon *d)
+{
+	uint32_t i;
+
+	for (i = 0; i < NFV_MAX_DOMAINS; i++)
+		if (d->dom[i])
+			tick_domain(d->dom[i]);
+}
+
 /* Guests cannot see a socket close (QEMU holds it): tell them through the
  * region that their slot is gone and the daemon with it. */
 static void
@@ -299,11 +336,14 @@ tell_guests_goodbye(struct nfv_hdomain *hd)
 	__atomic_store_n(&((struct nfv_region_hdr *)r->base)->magic, 0, __ATOMIC_RELEASE);
 }
 
-/* At shutdown, after the worker stopped: close every peer and socket. */
+/*
+ * Close every peer, doorbell and the attach socket of @hd, taking them out
+ * of the control thread's poll set: at shutdown after the worker stopped,
+ * or at run time for a domain the worker no longer serves.
+ */
 void
-nfv_nfm_close(struct nfv_daemon *d)
+nfv_nfm_close_domain(struct nfv_hdomain *hd)
 {
-	struct nfv_hdomain *hd = d->hd;
 	uint32_t s;
 	int v;
 
@@ -311,17 +351,36 @@ nfv_nfm_close(struct nfv_daemon *d)
 	for (s = 0; s < NFV_MAX_SLOTS; s++) {
 		struct nfv_nf *nf = &hd->nf[s];
 
+		if (nf->sock >= 0)
+			nfv_ctl_server_remove_fd(g_srv, nf->sock);
+		if (nf->pidfd >= 0)
+			nfv_ctl_server_remove_fd(g_srv, nf->pidfd);
 		close_fd(&nf->sock);
 		close_fd(&nf->pidfd);
 		for (v = 0; v < NFV_VECTORS; v++)
 			close_fd(&nf->efd[v]);
 		__atomic_store_n(&nf->state, NF_FREE, __ATOMIC_RELEASE);
 	}
-	for (v = 0; v < NFV_VECTORS; v++)
+	for (v = 0; v < NFV_VECTORS; v++) {
+		if (hd->host_efd[v] >= 0)
+			nfv_ctl_server_remove_fd(g_srv, hd->host_efd[v]);
 		close_fd(&hd->host_efd[v]);
+	}
 	if (hd->listen_fd >= 0) {
+		nfv_ctl_server_remove_fd(g_srv, hd->listen_fd);
 		close(hd->listen_fd);
 		nfv_unix_unlink_own(hd->sock_path, &hd->sock_id);
 	}
 	hd->listen_fd = -1;
+}
+
+/* At shutdown, after the worker stopped. */
+void
+nfv_nfm_close(struct nfv_daemon *d)
+{
+	uint32_t i;
+
+	for (i = 0; i < NFV_MAX_DOMAINS; i++)
+		if (d->dom[i])
+			nfv_nfm_close_domain(d->dom[i]);
 }

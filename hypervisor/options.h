@@ -17,6 +17,12 @@ void nfv_config_defaults(struct nfv_config *c);
  */
 int nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog);
 
+/**
+ * Parse a trust domain given as NAME[,size=SIZE][,slots=N][,trust=trusted|untrusted].
+ * @return 0 or -EINVAL with *why a one-line reason.
+ */
+int nfv_domain_spec_parse(const char *text, struct nfv_domain_spec *spec, const char **why);
+
 /** Print the help text. */
 void nfv_usage(FILE *out, const char *prog);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ports.c - DPDK ports: one RX and one TX queue each, receiving straight
- * into the default domain's pool (the region's buffers).
+ * into their ingress domain's pool (its region's buffers): the default
+ * domain unless --port-domain names another.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +24,11 @@ port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, const char **wh
 	int ret;
 
 	p->id = id;
+	p->hd = d->cfg.port_domain[id][0] ? nfv_domain_by_name(d, d->cfg.port_domain[id]) : d->hd;
+	if (!p->hd) {
+		*why = "--port-domain names a domain that does not exist";
+		return -ENOENT;
+	}
 	p->socket = rte_eth_dev_socket_id(id);	/* SOCKET_ID_ANY if unknown */
 	ret = rte_eth_dev_info_get(id, &info);
 	if (ret < 0)
@@ -34,7 +40,7 @@ port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, const char **wh
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(id, &nrx, &ntx);
 	if (ret < 0)
 		goto fail;
-	ret = rte_eth_rx_queue_setup(id, 0, nrx, (unsigned int)p->socket, NULL, d->hd->dom.pool.mp);
+	ret = rte_eth_rx_queue_setup(id, 0, nrx, (unsigned int)p->socket, NULL, p->hd->dom.pool.mp);
 	if (ret < 0)
 		goto fail;
 	ret = rte_eth_tx_queue_setup(id, 0, ntx, (unsigned int)p->socket, NULL);

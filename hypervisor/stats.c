@@ -44,10 +44,9 @@ total_lent(const struct nfv_owner_table *o)
 	return sum;
 }
 
-void
-nfv_audit_run(struct nfv_daemon *d, struct nfv_audit *a)
+static void
+audit_domain(const struct nfv_domain *dom, struct nfv_audit_counts *a)
 {
-	const struct nfv_domain *dom = &d->hd->dom;
 	struct nfv_owner_census c;
 	int consistent = nfv_owner_audit(&dom->owner, &c) == 0;
 
@@ -61,8 +60,31 @@ nfv_audit_run(struct nfv_daemon *d, struct nfv_audit *a)
 		c.free + c.held + c.lent == a->pool_size;
 }
 
-json_t *
-nfv_audit_json(const struct nfv_audit *a)
+void
+nfv_audit_run(struct nfv_daemon *d, struct nfv_audit *a)
+{
+	uint32_t i;
+
+	memset(a, 0, sizeof(*a));
+	a->ok = 1;
+	for (i = 0; i < d->nwdom; i++) {
+		struct nfv_audit_counts *c = &a->dom[i].c;
+
+		snprintf(a->dom[i].name, sizeof(a->dom[i].name), "%s", d->wdom[i]->dom.name);
+		audit_domain(&d->wdom[i]->dom, c);
+		a->pool_size += c->pool_size;
+		a->pool_in_use += c->pool_in_use;
+		a->owner_free += c->owner_free;
+		a->held += c->held;
+		a->lent += c->lent;
+		a->in_ports += c->in_ports;
+		a->ok = a->ok && c->ok;
+	}
+	a->ndom = d->nwdom;
+}
+
+static json_t *
+audit_counts_json(const struct nfv_audit_counts *a)
 {
 	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:b}",
 			 "pool_size", (json_int_t)a->pool_size,
@@ -74,10 +96,29 @@ nfv_audit_json(const struct nfv_audit *a)
 			 "ok", a->ok);
 }
 
-static json_t *
-pool_json(struct nfv_daemon *d)
+json_t *
+nfv_audit_json(const struct nfv_audit *a)
 {
-	const struct nfv_domain *dom = &d->hd->dom;
+	const struct nfv_audit_counts t = {
+		a->pool_size, a->pool_in_use, a->owner_free, a->held, a->lent, a->in_ports, a->ok,
+	};
+	json_t *r = audit_counts_json(&t), *doms = json_array();
+	uint32_t i;
+
+	for (i = 0; i < a->ndom; i++) {
+		json_t *o = audit_counts_json(&a->dom[i].c);
+
+		json_object_set_new(o, "domain", json_string(a->dom[i].name));
+		json_array_append_new(doms, o);
+	}
+	json_object_set_new(r, "domains", doms);
+	return r;
+}
+
+static json_t *
+pool_json(const struct nfv_hdomain *hd)
+{
+	const struct nfv_domain *dom = &hd->dom;
 
 	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}",
 			 "domain", dom->name,
@@ -89,19 +130,82 @@ pool_json(struct nfv_daemon *d)
 }
 
 json_t *
-nfv_stats_status(struct nfv_daemon *d)
+nfv_domain_json(struct nfv_daemon *d, const struct nfv_hdomain *hd)
 {
-	char chain[128];
-	uint32_t s, running = 0, attached = 0;
+	uint64_t in = 0, out = 0;
+	uint32_t i, s, running = 0, attached = 0;
+	json_t *r;
 
-	for (s = 0; s < d->hd->dom.region.layout.p.nslots; s++) {
-		int st = __atomic_load_n(&d->hd->nf[s].state, __ATOMIC_ACQUIRE);
+	for (i = 0; i < NFV_MAX_DOMAINS; i++) {
+		if (d->dom[i])
+			in += NFV_STAT_GET(d->dom[i]->copies_to[hd->dom.id]);
+		if (i != hd->dom.id)
+			out += NFV_STAT_GET(hd->copies_to[i]);
+	}
+	for (s = 0; s < hd->dom.region.layout.p.nslots; s++) {
+		int st = __atomic_load_n(&hd->nf[s].state, __ATOMIC_ACQUIRE);
 
 		running += st == NF_RUNNING;
 		attached += st != NF_FREE;
 	}
+	r = pool_json(hd);
+	json_object_update_new(r, json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
+		"id", (json_int_t)hd->dom.id,
+		"trust", hd->untrusted ? "untrusted" : "trusted",
+		"socket", hd->sock_path,
+		"numa_node", (json_int_t)hd->dom.region.numa_node,
+		"slots", (json_int_t)hd->dom.region.layout.p.nslots,
+		"attached", (json_int_t)attached,
+		"running", (json_int_t)running,
+		"copies_in", (json_int_t)in,
+		"copies_out", (json_int_t)out));
+	return r;
+}
+
+static json_t *
+domains_json(struct nfv_daemon *d)
+{
+	json_t *arr = json_array();
+	uint32_t i;
+
+	for (i = 0; i < NFV_MAX_DOMAINS; i++)
+		if (d->dom[i])
+			json_array_append_new(arr, nfv_domain_json(d, d->dom[i]));
+	return arr;
+}
+
+/* Packets copied from one domain into another, the pairs that saw any. */
+static json_t *
+copies_json(struct nfv_daemon *d)
+{
+	json_t *arr = json_array();
+	uint32_t i, j;
+
+	for (i = 0; i < NFV_MAX_DOMAINS; i++)
+		for (j = 0; d->dom[i] && j < NFV_MAX_DOMAINS; j++) {
+			uint64_t n = NFV_STAT_GET(d->dom[i]->copies_to[j]);
+
+			if (n && d->dom[j])
+				json_array_append_new(arr, json_pack("{s:s, s:s, s:I}",
+					"from", d->dom[i]->dom.name, "to", d->dom[j]->dom.name,
+					"packets", (json_int_t)n));
+		}
+	return arr;
+}
+
+json_t *
+nfv_stats_status(struct nfv_daemon *d)
+{
+	char chain[128];
+	uint32_t i, s, running = 0;
+	json_t *r;
+
+	for (i = 0; i < NFV_MAX_DOMAINS; i++)
+		for (s = 0; d->dom[i] && s < d->dom[i]->dom.region.layout.p.nslots; s++)
+			running += __atomic_load_n(&d->dom[i]->nf[s].state, __ATOMIC_ACQUIRE) ==
+				   NF_RUNNING;
 	nfv_chain_format(&d->ft.chain[NFV_DEFAULT_CHAIN], chain, sizeof(chain));
-	return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:o, s:{s:I, s:I, s:I, s:I},"
+	r = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I},"
 			 " s:{s:I, s:I}}",
 			 "version", PACKAGE_VERSION,
 			 "pid", (json_int_t)getpid(),
@@ -112,7 +216,8 @@ nfv_stats_status(struct nfv_daemon *d)
 			 "default_chain", chain,
 			 "domain", d->hd->dom.name,
 			 "attach_socket", d->hd->sock_path,
-			 "pool", pool_json(d),
+			 "pool", pool_json(d->hd),
+			 "domains", domains_json(d),
 			 "packets",
 			 "rx", (json_int_t)NFV_STAT_GET(d->tot.rx),
 			 "tx", (json_int_t)NFV_STAT_GET(d->tot.tx),
@@ -120,8 +225,8 @@ nfv_stats_status(struct nfv_daemon *d)
 			 "copies", (json_int_t)NFV_STAT_GET(d->tot.copies),
 			 "host_doorbells",
 			 "data", (json_int_t)NFV_STAT_GET(d->hd->host_doorbells[NFV_VEC_DATA]),
-			 "ctl", (json_int_t)NFV_STAT_GET(d->hd->host_doorbells[NFV_VEC_CTL])) ?:
-	       json_object();
+			 "ctl", (json_int_t)NFV_STAT_GET(d->hd->host_doorbells[NFV_VEC_CTL]));
+	return r ?: json_object();
 }
 
 json_t *
@@ -138,7 +243,7 @@ nfv_stats_ports(struct nfv_daemon *d)
 		json_array_append_new(arr, json_pack(
 			"{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"id", (json_int_t)p->id, "name", p->name, "mac", mac,
-			"domain", d->hd->dom.name,
+			"domain", p->hd->dom.name,
 			"rx_pkts", (json_int_t)NFV_STAT_GET(p->st.rx_pkts),
 			"rx_bytes", (json_int_t)NFV_STAT_GET(p->st.rx_bytes),
 			"tx_pkts", (json_int_t)NFV_STAT_GET(p->st.tx_pkts),
@@ -150,16 +255,16 @@ nfv_stats_ports(struct nfv_daemon *d)
 }
 
 static json_t *
-nf_json(struct nfv_daemon *d, const struct nfv_nf *nf, int state)
+nf_json(const struct nfv_nf *nf, int state)
 {
-	const struct nfv_slot *shm = nfv_region_slot(&d->hd->dom.region, nf->slot);
+	const struct nfv_slot *shm = nfv_region_slot(&nf->hd->dom.region, nf->slot);
 	uint64_t rejects = 0;
 	int i;
 
 	for (i = 0; i < NFV_REJECT_MAX; i++)
 		rejects += NFV_STAT_GET(nf->st.rejects[i]);
 	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b}",
-			 "slot", (json_int_t)nf->slot, "domain", d->hd->dom.name,
+			 "slot", (json_int_t)nf->slot, "domain", nf->hd->dom.name,
 			 "state", nfv_nf_state_name(state),
 			 "kind", nf->kind == NF_KIND_VM ? "vm" : "process",
 			 "service", (json_int_t)nf->service,
@@ -167,7 +272,7 @@ nf_json(struct nfv_daemon *d, const struct nfv_nf *nf, int state)
 			 "name", nf->name, "pid", (json_int_t)nf->pid,
 			 "rx_pkts", (json_int_t)NFV_STAT_GET(nf->st.rx_pkts),
 			 "tx_pkts", (json_int_t)NFV_STAT_GET(nf->st.tx_pkts),
-			 "lent", (json_int_t)__atomic_load_n(&d->hd->dom.owner.lent[nf->slot],
+			 "lent", (json_int_t)__atomic_load_n(&nf->hd->dom.owner.lent[nf->slot],
 							     __ATOMIC_RELAXED),
 			 "rejects", (json_int_t)rejects,
 			 "wakeups", (json_int_t)NFV_STAT_GET(nf->st.wakeups),
@@ -178,13 +283,17 @@ json_t *
 nfv_stats_nfs(struct nfv_daemon *d)
 {
 	json_t *arr = json_array();
-	uint32_t s;
+	uint32_t i, s;
 
-	for (s = 0; s < d->hd->dom.region.layout.p.nslots; s++) {
-		int st = __atomic_load_n(&d->hd->nf[s].state, __ATOMIC_ACQUIRE);
+	for (i = 0; i < NFV_MAX_DOMAINS; i++) {
+		const struct nfv_hdomain *hd = d->dom[i];
 
-		if (st != NF_FREE)
-			json_array_append_new(arr, nf_json(d, &d->hd->nf[s], st));
+		for (s = 0; hd && s < hd->dom.region.layout.p.nslots; s++) {
+			int st = __atomic_load_n(&hd->nf[s].state, __ATOMIC_ACQUIRE);
+
+			if (st != NF_FREE)
+				json_array_append_new(arr, nf_json(&hd->nf[s], st));
+		}
 	}
 	return json_pack("{s:o}", "nfs", arr);
 }
@@ -202,14 +311,15 @@ nfv_stats_all(struct nfv_daemon *d)
 	for (i = 0; i < NFV_REJECT_MAX; i++)
 		json_object_set_new(rejects, nfv_reject_name(i),
 				    json_integer((json_int_t)NFV_STAT_GET(d->tot.rejects[i])));
-	r = json_pack("{s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:o, s:O, s:O, s:{s:I, s:I, s:I}}",
+	r = json_pack("{s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:o, s:o, s:o, s:O, s:O, s:{s:I, s:I, s:I}}",
 		      "totals",
 		      "rx", (json_int_t)NFV_STAT_GET(d->tot.rx),
 		      "tx", (json_int_t)NFV_STAT_GET(d->tot.tx),
 		      "dropped", (json_int_t)total_drops(&d->tot),
 		      "copies", (json_int_t)NFV_STAT_GET(d->tot.copies),
 		      "quarantines", (json_int_t)NFV_STAT_GET(d->tot.quarantines),
-		      "drops", drops, "rejects", rejects, "pool", pool_json(d),
+		      "drops", drops, "rejects", rejects, "pool", pool_json(d->hd),
+		      "domains", domains_json(d), "copies_between", copies_json(d),
 		      "ports", json_object_get(ports, "ports"),
 		      "nfs", json_object_get(nfs, "nfs"),
 		      "reclaims",
@@ -219,6 +329,17 @@ nfv_stats_all(struct nfv_daemon *d)
 	json_decref(ports);
 	json_decref(nfs);
 	return r ?: json_object();
+}
+
+static uint32_t
+all_lent(const struct nfv_daemon *d)
+{
+	uint32_t i, sum = 0;
+
+	for (i = 0; i < NFV_MAX_DOMAINS; i++)
+		if (d->dom[i])
+			sum += total_lent(&d->dom[i]->dom.owner);
+	return sum;
 }
 
 void
@@ -233,7 +354,7 @@ nfv_stats_live(struct nfv_daemon *d, FILE *out)
 		PRIu64 "  lent %u  copies %" PRIu64 "\n",
 		(double)(now - d->start_ns) / 1e9, rx, dt > 0 ? (double)(rx - last_rx) / dt / 1e3 : 0.0,
 		tx, dt > 0 ? (double)(tx - last_tx) / dt / 1e3 : 0.0, total_drops(&d->tot),
-		total_lent(&d->hd->dom.owner), NFV_STAT_GET(d->tot.copies));
+		all_lent(d), NFV_STAT_GET(d->tot.copies));
 	fflush(out);
 	last_ns = now;
 	last_rx = rx;
@@ -317,6 +438,8 @@ nfv_stats_register(struct nfv_daemon *d, struct nfv_ctl_server *srv)
 
 	g_d = d;
 	ret = nfv_flow_ctl_register(d, srv);
+	if (ret == 0)
+		ret = nfv_service_ctl_register(d, srv);
 	if (ret < 0)
 		return ret;
 	for (i = 0; i < RTE_DIM(cmds); i++) {

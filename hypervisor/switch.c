@@ -13,6 +13,7 @@
 
 #include <rte_cycles.h>
 #include <rte_log.h>
+#include <rte_memcpy.h>
 #include <rte_mbuf.h>
 #include <rte_prefetch.h>
 
@@ -34,20 +35,23 @@
 	} \
 } while (0)
 
+/*
+ * A packet is named by its domain @hd (whose pool and books hold it), its
+ * mbuf @m and its buffer index @buf in that pool.
+ */
 static void
-pkt_done(struct nfv_daemon *d, uint32_t buf)
+pkt_done(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf)
 {
-	nfv_flow_put(&d->ft, d->hd->meta[buf].chain);
+	nfv_flow_put(&d->ft, hd->meta[buf].chain);
 	d->inflight--;
 }
 
 static void
-drop(struct nfv_daemon *d, struct rte_mbuf *m, uint32_t buf, enum nfv_pkt_drop why)
+drop(struct nfv_daemon *d, struct nfv_hdomain *hd, struct rte_mbuf *m, uint32_t buf,
+     enum nfv_pkt_drop why)
 {
-	struct nfv_hdomain *hd = d->hd;
-
 	NFV_STAT_ADD(d->tot.drops[why], 1);
-	pkt_done(d, buf);
+	pkt_done(d, hd, buf);
 	nfv_owner_release(&hd->dom.owner, buf);
 	rte_pktmbuf_free(m);
 }
@@ -76,18 +80,19 @@ flush_port(struct nfv_daemon *d, struct nfv_port *p)
 }
 
 static void
-to_port(struct nfv_daemon *d, struct rte_mbuf *m, uint32_t buf, uint16_t port)
+to_port(struct nfv_daemon *d, struct nfv_hdomain *hd, struct rte_mbuf *m, uint32_t buf,
+	uint16_t port)
 {
 	struct nfv_port *p;
 
 	if (port >= d->nports) {
-		drop(d, m, buf, NFV_DROP_NO_PORT);
+		drop(d, hd, m, buf, NFV_DROP_NO_PORT);
 		return;
 	}
 	p = &d->port[port];
 	/* The port owns the buffer from here: free in our books. */
-	pkt_done(d, buf);
-	nfv_owner_release(&d->hd->dom.owner, buf);
+	pkt_done(d, hd, buf);
+	nfv_owner_release(&hd->dom.owner, buf);
 	p->tx[p->ntx++] = m;
 	if (p->ntx == NFV_BURST)
 		flush_port(d, p);
@@ -135,7 +140,7 @@ flush_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 	for (i = n; i < nf->nstage; i++) {
 		uint32_t buf = nf->stage[i].buf;
 
-		drop(d, nfv_pool_mbuf(&nf->hd->dom.pool, buf), buf,
+		drop(d, nf->hd, nfv_pool_mbuf(&nf->hd->dom.pool, buf), buf,
 		     nf->stage_entry[i] ? NFV_DROP_ENTRY_FULL : NFV_DROP_RING_FULL);
 	}
 	nf->nstage = 0;
@@ -143,37 +148,79 @@ flush_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 		kick(nf);
 }
 
+/* Flow-consistent or least-loaded instance (service.h). */
 static struct nfv_nf *
 pick_instance(struct nfv_daemon *d, uint16_t service, uint32_t hash)
 {
-	struct nfv_service *s;
-
 	if (service == 0 || service > NFV_MAX_SERVICE)
 		return NULL;
-	s = &d->svc[service];
-	if (s->n == 0)
-		return NULL;
-	return s->inst[hash % s->n];
+	return nfv_service_pick(&d->svc[service], hash);
+}
+
+/*
+ * A packet crosses from domain @hd into @to: copy it into a buffer of
+ * @to's pool, which takes over its metadata, and free the original.
+ * NFs of @to never see a byte of @hd's memory.  Returns 0 with *@mp and
+ * *@bufp naming the copy, or -1 with the packet dropped.
+ */
+static int
+cross_domain(struct nfv_daemon *d, struct nfv_hdomain *hd, struct nfv_hdomain *to,
+	     struct rte_mbuf **mp, uint32_t *bufp)
+{
+	struct rte_mbuf *m = *mp, *c = rte_pktmbuf_alloc(to->dom.pool.mp);
+	uint32_t buf = *bufp, nbuf;
+
+	if (!c || (uint32_t)m->data_off + m->data_len > c->buf_len) {
+		rte_pktmbuf_free(c);
+		drop(d, hd, m, buf, NFV_DROP_COPY_NOMEM);
+		return -1;
+	}
+	c->data_off = m->data_off;
+	c->data_len = m->data_len;
+	c->pkt_len = m->data_len;
+	rte_memcpy(rte_pktmbuf_mtod(c, void *), rte_pktmbuf_mtod(m, const void *), m->data_len);
+	nbuf = nfv_pool_index(&to->dom.pool, c);
+	nfv_owner_take(&to->dom.owner, nbuf);
+	to->meta[nbuf] = hd->meta[buf];
+	nfv_owner_release(&hd->dom.owner, buf);
+	rte_pktmbuf_free(m);
+	NFV_STAT_ADD(d->tot.copies, 1);
+	NFV_STAT_ADD(hd->copies_to[to->dom.id], 1);
+	*mp = c;
+	*bufp = nbuf;
+	return 0;
 }
 
 static void
-to_service(struct nfv_daemon *d, struct rte_mbuf *m, uint32_t buf,
+to_service(struct nfv_daemon *d, struct nfv_hdomain *hd, struct rte_mbuf *m, uint32_t buf,
 	   uint16_t service, int entry)
 {
-	struct nfv_pkt_meta *meta = &d->hd->meta[buf];
+	struct nfv_pkt_meta *meta = &hd->meta[buf];
 	struct nfv_nf *nf = pick_instance(d, service, meta->flow_hash);
 	struct nfv_desc *desc;
 
 	if (!nf) {
-		drop(d, m, buf, NFV_DROP_NO_SERVICE);
+		drop(d, hd, m, buf, NFV_DROP_NO_SERVICE);
 		return;
 	}
 	if (++meta->visits > NFV_MAX_VISITS) {
-		drop(d, m, buf, NFV_DROP_HOP_LIMIT);
+		drop(d, hd, m, buf, NFV_DROP_HOP_LIMIT);
 		return;
 	}
+	if (nf->hd != hd) {
+		if (cross_domain(d, hd, nf->hd, &m, &buf) < 0)
+			return;
+		hd = nf->hd;
+		meta = &hd->meta[buf];
+	}
 	if (nf->hd->dom.owner.lent[nf->slot] + nf->nstage >= nf->lent_limit) {
-		drop(d, m, buf, NFV_DROP_LENT_LIMIT);
+		drop(d, hd, m, buf, NFV_DROP_LENT_LIMIT);
+		return;
+	}
+	/* One stuck replica must not hold the whole admission window and
+	 * stall its siblings: it gets at most half of it. */
+	if (entry && d->svc[service].n > 1 && nfv_nf_load(nf) >= d->capacity / 2) {
+		drop(d, hd, m, buf, NFV_DROP_ENTRY_FULL);
 		return;
 	}
 	desc = &nf->stage[nf->nstage];
@@ -191,25 +238,26 @@ to_service(struct nfv_daemon *d, struct rte_mbuf *m, uint32_t buf,
 
 /* Send a packet to hop @hop of its chain. */
 static void
-to_hop(struct nfv_daemon *d, struct rte_mbuf *m, uint32_t buf, unsigned int hop)
+to_hop(struct nfv_daemon *d, struct nfv_hdomain *hd, struct rte_mbuf *m, uint32_t buf,
+       unsigned int hop)
 {
-	struct nfv_pkt_meta *meta = &d->hd->meta[buf];
+	struct nfv_pkt_meta *meta = &hd->meta[buf];
 	const struct nfv_chain *c = &d->ft.chain[meta->chain];
 
 	if (hop >= c->nhops) {
-		drop(d, m, buf, NFV_DROP_CHAIN_END);
+		drop(d, hd, m, buf, NFV_DROP_CHAIN_END);
 		return;
 	}
 	meta->hop = (uint8_t)hop;
 	switch (c->hop[hop].type) {
 	case HOP_NF:
-		to_service(d, m, buf, c->hop[hop].id, hop == 0);
+		to_service(d, hd, m, buf, c->hop[hop].id, hop == 0);
 		break;
 	case HOP_PORT:
-		to_port(d, m, buf, c->hop[hop].id);
+		to_port(d, hd, m, buf, c->hop[hop].id);
 		break;
 	default:
-		drop(d, m, buf, NFV_DROP_CHAIN_DROP);
+		drop(d, hd, m, buf, NFV_DROP_CHAIN_DROP);
 		break;
 	}
 }
@@ -221,11 +269,11 @@ admit_budget(const struct nfv_daemon *d)
 	return d->inflight >= d->capacity ? 0 : d->capacity - d->inflight;
 }
 
-/* Every service of the default chain has a running instance. */
+/* Every service of chain @id has a running instance. */
 static int
-chain_ready(const struct nfv_daemon *d)
+services_running(const struct nfv_daemon *d, uint16_t id)
 {
-	const struct nfv_chain *c = &d->ft.chain[NFV_DEFAULT_CHAIN];
+	const struct nfv_chain *c = &d->ft.chain[id];
 	unsigned int h;
 
 	for (h = 0; h < c->nhops; h++)
@@ -234,10 +282,21 @@ chain_ready(const struct nfv_daemon *d)
 	return 1;
 }
 
+/* ... of the default chain and of every port's own chain. */
+static int
+chain_ready(const struct nfv_daemon *d)
+{
+	uint16_t p;
+
+	for (p = 0; p < d->nports; p++)
+		if (!services_running(d, d->ft.port_chain[p]))
+			return 0;
+	return services_running(d, NFV_DEFAULT_CHAIN);
+}
+
 static void
 rx_ports(struct nfv_daemon *d)
 {
-	struct nfv_hdomain *hd = d->hd;
 	struct rte_mbuf *pkts[NFV_BURST];
 	struct nfv_flow_key keys[NFV_BURST];
 	uint16_t chain_ids[NFV_BURST];
@@ -247,6 +306,7 @@ rx_ports(struct nfv_daemon *d)
 		return;
 	for (p = 0; p < d->nports; p++) {
 		struct nfv_port *port = &d->port[p];
+		struct nfv_hdomain *hd = port->hd;
 		unsigned int budget = admit_budget(d);
 		uint64_t bytes = 0;
 
@@ -267,7 +327,7 @@ rx_ports(struct nfv_daemon *d)
 			nfv_flow_key_parse(rte_pktmbuf_mtod(pkts[i], void *), pkts[i]->data_len,
 					   &keys[i]);
 		}
-		nfv_flow_classify(&d->ft, keys, n, chain_ids);
+		nfv_flow_classify(&d->ft, p, keys, n, chain_ids);
 		d->inflight += n;
 		for (i = 0; i < n; i++) {
 			uint32_t buf = nfv_pool_index(&hd->dom.pool, pkts[i]);
@@ -278,7 +338,7 @@ rx_ports(struct nfv_daemon *d)
 			meta->visits = 0;
 			meta->in_port = (uint8_t)p;
 			meta->flow_hash = nfv_flow_hash(&keys[i]);
-			to_hop(d, pkts[i], buf, 0);
+			to_hop(d, hd, pkts[i], buf, 0);
 		}
 		NFV_STAT_ADD(port->st.rx_pkts, n);
 		NFV_STAT_ADD(port->st.rx_bytes, bytes);
@@ -289,19 +349,25 @@ rx_ports(struct nfv_daemon *d)
 
 /* Move a packet returned by an NF on according to its (checked) action. */
 static void
-apply_action(struct nfv_daemon *d, struct rte_mbuf *m, uint32_t buf,
+apply_action(struct nfv_daemon *d, struct nfv_hdomain *hd, struct rte_mbuf *m, uint32_t buf,
 	     const struct nfv_desc *desc)
 {
-	struct nfv_pkt_meta *meta = &d->hd->meta[buf];
+	struct nfv_pkt_meta *meta = &hd->meta[buf];
 	const struct nfv_chain *c = &d->ft.chain[meta->chain];
 	unsigned int h;
 
+	/* An untrusted domain's NFs follow their chains: they may pass a
+	 * packet on or drop it, not steer it to another NF or a port. */
+	if (hd->untrusted && (desc->action == NFV_ACT_TONF || desc->action == NFV_ACT_OUT)) {
+		drop(d, hd, m, buf, NFV_DROP_UNTRUSTED_ACTION);
+		return;
+	}
 	switch (desc->action) {
 	case NFV_ACT_NEXT:
 		if (meta->hop == NFV_HOP_NONE)
-			drop(d, m, buf, NFV_DROP_CHAIN_END);
+			drop(d, hd, m, buf, NFV_DROP_CHAIN_END);
 		else
-			to_hop(d, m, buf, meta->hop + 1u);
+			to_hop(d, hd, m, buf, meta->hop + 1u);
 		break;
 	case NFV_ACT_TONF:
 		/* Rejoin the chain where that service stands after us, else
@@ -310,16 +376,16 @@ apply_action(struct nfv_daemon *d, struct rte_mbuf *m, uint32_t buf,
 		while (h < c->nhops && !(c->hop[h].type == HOP_NF && c->hop[h].id == desc->dest))
 			h++;
 		meta->hop = h < c->nhops ? (uint8_t)h : NFV_HOP_NONE;
-		to_service(d, m, buf, desc->dest, 0);
+		to_service(d, hd, m, buf, desc->dest, 0);
 		break;
 	case NFV_ACT_OUT:
-		to_port(d, m, buf, desc->dest);
+		to_port(d, hd, m, buf, desc->dest);
 		break;
 	case NFV_ACT_DROP:
-		drop(d, m, buf, NFV_DROP_NF_DROP);
+		drop(d, hd, m, buf, NFV_DROP_NF_DROP);
 		break;
 	default:
-		drop(d, m, buf, NFV_DROP_BAD_ACTION);
+		drop(d, hd, m, buf, NFV_DROP_BAD_ACTION);
 		break;
 	}
 }
@@ -352,7 +418,7 @@ drain_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 			continue;
 		case NFV_DESC_DROP:
 			NFV_STAT_ADD(nf->st.tx_pkts, 1);
-			drop(d, nfv_pool_mbuf(&hd->dom.pool, desc->buf), desc->buf, reason);
+			drop(d, hd, nfv_pool_mbuf(&hd->dom.pool, desc->buf), desc->buf, reason);
 			continue;
 		case NFV_DESC_OK:
 			break;
@@ -366,12 +432,13 @@ drain_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 		m->pkt_len = desc->data_len;
 		m->nb_segs = 1;
 		m->next = NULL;
-		apply_action(d, m, desc->buf, desc);
+		apply_action(d, hd, m, desc->buf, desc);
 	}
 }
 
 struct reclaim_ctx {
 	struct nfv_daemon *d;
+	struct nfv_hdomain *hd;
 	enum nfv_pkt_drop why;
 };
 
@@ -380,14 +447,14 @@ reclaim_buf(uint32_t buf, void *arg)
 {
 	struct reclaim_ctx *rc = arg;
 
-	drop(rc->d, nfv_pool_mbuf(&rc->d->hd->dom.pool, buf), buf, rc->why);
+	drop(rc->d, rc->hd, nfv_pool_mbuf(&rc->hd->dom.pool, buf), buf, rc->why);
 }
 
 /* Take everything back from a slot (staged and lent) and stop serving it. */
 static uint32_t
 detach_nf(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why)
 {
-	struct reclaim_ctx rc = { d, why };
+	struct reclaim_ctx rc = { d, nf->hd, why };
 	uint32_t n;
 	uint16_t i;
 
@@ -396,7 +463,7 @@ detach_nf(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why)
 	if (nf->service)
 		nfv_service_remove(&d->svc[nf->service], nf);
 	for (i = 0; i < nf->nstage; i++)
-		drop(d, nfv_pool_mbuf(&nf->hd->dom.pool, nf->stage[i].buf),
+		drop(d, nf->hd, nfv_pool_mbuf(&nf->hd->dom.pool, nf->stage[i].buf),
 		     nf->stage[i].buf, why);
 	nf->nstage = 0;
 	n = nfv_owner_reclaim(&nf->hd->dom.owner, nf->slot, reclaim_buf, &rc);
@@ -440,19 +507,13 @@ ctl_register(struct nfv_daemon *d, struct nfv_nf *nf, const struct nfv_ctl_msg *
 {
 	struct nfv_slot *slot = nfv_region_slot(&nf->hd->dom.region, nf->slot);
 	uint16_t service = m->u.reg.service_id;
-	size_t i;
-	int ret;
+	int ret, expect;
 
 	if (__atomic_load_n(&nf->state, __ATOMIC_ACQUIRE) != NF_ATTACHED)
 		return -EALREADY;
 	if (service == 0 || service > NFV_MAX_SERVICE)
 		return -EINVAL;
-	for (i = 0; i < sizeof(nf->name) - 1 && m->u.reg.name[i]; i++) {
-		char ch = m->u.reg.name[i];
-
-		nf->name[i] = (ch >= 0x20 && ch < 0x7f) ? ch : '?';
-	}
-	nf->name[i] = '\0';
+	nfv_ctl_name_from_msg(m, nf->name, sizeof(nf->name));
 	/* Whatever a previous NF of this slot left in the TX ring names
 	 * buffers it no longer holds: the new NF starts from an empty ring. */
 	if (nfv_ring_discard(&nf->tx) < 0)
@@ -468,8 +529,15 @@ ctl_register(struct nfv_daemon *d, struct nfv_nf *nf, const struct nfv_ctl_msg *
 	nf->instance = d->next_instance;
 	slot->service_id = service;
 	slot->instance_id = nf->instance;
+	/* The control thread may have seen the peer go meanwhile (CLOSING):
+	 * never overwrite that, or the slot would outlive its peer. */
+	expect = NF_ATTACHED;
+	if (!__atomic_compare_exchange_n(&nf->state, &expect, NF_RUNNING, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		nfv_service_remove(&d->svc[service], nf);
+		return -EPIPE;
+	}
 	slot->state = NFV_SLOT_RUNNING;
-	__atomic_store_n(&nf->state, NF_RUNNING, __ATOMIC_RELEASE);
 	RTE_LOG(INFO, NFV_SWITCH, "slot %u: %s registered as service %u instance %u\n",
 		nf->slot, nf->name, service, nf->instance);
 	return 0;
@@ -483,7 +551,7 @@ ctl_flow(struct nfv_daemon *d, struct nfv_nf *nf, const struct nfv_ctl_msg *m)
 	struct nfv_chain chain;
 	int ret;
 
-	if (__atomic_load_n(&nf->state, __ATOMIC_ACQUIRE) != NF_RUNNING)
+	if (__atomic_load_n(&nf->state, __ATOMIC_ACQUIRE) != NF_RUNNING || nf->hd->untrusted)
 		return -EPERM;
 	ret = nfv_flow_from_msg(m, d->nports, &key, &chain);
 	if (ret < 0)
@@ -531,12 +599,18 @@ process_ctl(struct nfv_daemon *d, struct nfv_nf *nf)
 		case NFV_CTL_FLOW_DEL:
 			ret = ctl_flow(d, nf, &msgs[i]);
 			break;
-		case NFV_CTL_UNREGISTER:
+		case NFV_CTL_UNREGISTER: {
+			int expect = NF_RUNNING;
+
 			unregister_nf(d, nf);
-			nfv_region_slot(&nf->hd->dom.region, nf->slot)->state = NFV_SLOT_ATTACHED;
-			__atomic_store_n(&nf->state, NF_ATTACHED, __ATOMIC_RELEASE);
+			/* As in ctl_register: a peer already gone stays CLOSING. */
+			if (__atomic_compare_exchange_n(&nf->state, &expect, NF_ATTACHED, 0,
+							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+				nfv_region_slot(&nf->hd->dom.region, nf->slot)->state =
+					NFV_SLOT_ATTACHED;
 			ret = 0;
 			break;
+		}
 		default:
 			ret = -EINVAL;
 			break;
@@ -548,10 +622,8 @@ process_ctl(struct nfv_daemon *d, struct nfv_nf *nf)
 }
 
 static void
-housekeep(struct nfv_daemon *d)
+housekeep_domain(struct nfv_daemon *d, struct nfv_hdomain *hd)
 {
-	struct nfv_hdomain *hd = d->hd;
-	nfv_worker_fn fn;
 	uint64_t us;
 	uint32_t s;
 
@@ -577,6 +649,17 @@ housekeep(struct nfv_daemon *d)
 		if (st == NF_ATTACHED || st == NF_RUNNING)
 			process_ctl(d, &hd->nf[s]);
 	}
+}
+
+static void
+housekeep(struct nfv_daemon *d)
+{
+	nfv_worker_fn fn;
+	uint32_t i;
+
+	for (i = 0; i < d->nwdom; i++)
+		housekeep_domain(d, d->wdom[i]);
+	nfv_affinity_sweep(&d->aff, d->svc, rte_get_tsc_cycles());
 	fn = __atomic_load_n(&d->call_fn, __ATOMIC_ACQUIRE);
 	if (fn) {
 		fn(d, d->call_arg);
@@ -588,35 +671,49 @@ housekeep(struct nfv_daemon *d)
 static int
 idle_done(struct nfv_daemon *d)
 {
-	const struct nfv_owner_table *own = &d->hd->dom.owner;
-	uint32_t s, lent = 0;
+	uint32_t i, s;
 
 	if (d->cfg.stop_idle_ms == 0 || NFV_STAT_GET(d->tot.rx) == 0)
 		return 0;
 	if (nfv_now_ns() - d->last_activity_ns < (uint64_t)d->cfg.stop_idle_ms * 1000000u)
 		return 0;
-	for (s = 0; s < own->nslots; s++)
-		lent += own->lent[s];
-	return lent == 0 && own->held == 0;
+	for (i = 0; i < d->nwdom; i++) {
+		const struct nfv_owner_table *own = &d->wdom[i]->dom.owner;
+
+		if (own->held)
+			return 0;
+		for (s = 0; s < own->nslots; s++)
+			if (own->lent[s])
+				return 0;
+	}
+	return 1;
 }
 
 void
 nfv_worker_loop(struct nfv_daemon *d)
 {
-	struct nfv_hdomain *hd = d->hd;
-	uint32_t nslots = hd->dom.region.layout.p.nslots;
 	unsigned int iter = 0;
-	uint32_t s;
+	uint32_t i, s;
 	uint16_t p;
 
 	d->last_activity_ns = nfv_now_ns();
 	while (!d->quit) {
 		rx_ports(d);
-		for (s = 0; s < nslots; s++)
-			if (__atomic_load_n(&hd->nf[s].state, __ATOMIC_ACQUIRE) == NF_RUNNING)
-				drain_nf(d, &hd->nf[s]);
-		for (s = 0; s < nslots; s++)
-			flush_nf(d, &hd->nf[s]);
+		for (i = 0; i < d->nwdom; i++) {
+			struct nfv_hdomain *hd = d->wdom[i];
+			uint32_t nslots = hd->dom.region.layout.p.nslots;
+
+			for (s = 0; s < nslots; s++)
+				if (__atomic_load_n(&hd->nf[s].state, __ATOMIC_ACQUIRE) == NF_RUNNING)
+					drain_nf(d, &hd->nf[s]);
+		}
+		/* After every drain: a packet may cross into any domain. */
+		for (i = 0; i < d->nwdom; i++) {
+			struct nfv_hdomain *hd = d->wdom[i];
+
+			for (s = 0; s < hd->dom.region.layout.p.nslots; s++)
+				flush_nf(d, &hd->nf[s]);
+		}
 		for (p = 0; p < d->nports; p++)
 			flush_port(d, &d->port[p]);
 		if (++iter % HOUSEKEEP_EVERY == 0) {
@@ -634,12 +731,12 @@ nfv_worker_loop(struct nfv_daemon *d)
 void
 nfv_worker_drain_all(struct nfv_daemon *d)
 {
-	struct nfv_hdomain *hd = d->hd;
-	uint32_t s;
+	uint32_t i, s;
 	uint16_t p;
 
-	for (s = 0; s < hd->dom.region.layout.p.nslots; s++)
-		detach_nf(d, &hd->nf[s], NFV_DROP_SHUTDOWN);
+	for (i = 0; i < d->nwdom; i++)
+		for (s = 0; s < d->wdom[i]->dom.region.layout.p.nslots; s++)
+			detach_nf(d, &d->wdom[i]->nf[s], NFV_DROP_SHUTDOWN);
 	for (p = 0; p < d->nports; p++)
 		flush_port(d, &d->port[p]);
 }

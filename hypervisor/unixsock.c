@@ -80,6 +80,24 @@ nfv_unix_listen(const char *path, mode_t mode, struct nfv_unix_id *id)
 	return fd;
 }
 
+int
+nfv_unix_share_group(const char *path, gid_t gid, mode_t mode)
+{
+	struct stat st;
+
+	if (mode & 07007)
+		return -EINVAL;
+	if (lstat(path, &st) < 0)
+		return -errno;
+	if (S_ISLNK(st.st_mode))
+		return -ELOOP;
+	if (S_ISDIR(st.st_mode) && (st.st_mode & (S_IWOTH | S_ISVTX)))
+		return -EPERM;
+	if (lchown(path, (uid_t)-1, gid) < 0 || chmod(path, mode) < 0)
+		return -errno;
+	return 0;
+}
+
 void
 nfv_unix_unlink_own(const char *path, const struct nfv_unix_id *id)
 {

@@ -26,6 +26,18 @@ struct nfv_unix_id {
  */
 int nfv_unix_listen(const char *path, mode_t mode, struct nfv_unix_id *id);
 
+/**
+ * Open @path (a listening socket's file, or the directory that holds the
+ * sockets) to group @gid and nobody else: its group becomes @gid, its mode
+ * @mode (0660 for a socket, 0750 for the directory).  This is how QEMU,
+ * running under libvirt as an unprivileged user, reaches an attach socket.
+ * @return 0, -EINVAL (@mode has bits for others), -ELOOP (@path is a
+ *         symbolic link), -EPERM (@path is a world-writable or sticky
+ *         directory such as /tmp, which must not change mode: use a
+ *         directory of its own), or an errno of lstat/lchown/chmod.
+ */
+int nfv_unix_share_group(const char *path, gid_t gid, mode_t mode);
+
 /** Remove @path if it is still the socket file described by @id. */
 void nfv_unix_unlink_own(const char *path, const struct nfv_unix_id *id);
 

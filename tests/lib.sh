@@ -64,6 +64,17 @@ start_nf() {
 
 ctl() { "$NFVCTL" --socket "$RUN/nfvisord.sock" --json "$@"; }
 
+# expect_err WANT NFVCTL-ARGS...: nfvctl must fail with one line saying WANT.
+expect_err() {
+	local want=$1 out; shift
+	if out=$("$NFVCTL" --socket "$RUN/nfvisord.sock" "$@" 2>&1); then
+		fail "nfvctl $* succeeded: $out"
+	fi
+	[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || fail "nfvctl $*: more than one line: $out"
+	case $out in *"$want"*) ;; *) fail "nfvctl $*: '$out' does not say '$want'" ;; esac
+	note "nfvctl $*: $out"
+}
+
 # wait_for CONDITION SECONDS: poll a shell condition every 0.1 s.
 wait_for() {
 	local i=0 n=$(( $2 * 10 ))

@@ -471,6 +471,9 @@ START_TEST(test_malformed_requests)
         client_send_str(fd, "\n");
         assert_error(client_recv(fd), cases[i].error);
     }
+    /* A NUL is no whitespace: the line is answered, not skipped. */
+    client_send(fd, " \0\t\n", 4);
+    assert_error(client_recv(fd), "invalid JSON");
     client_send_str(fd, "{\"command\": \"echo\"}\n");
     assert_ran(client_recv(fd), "echo", "[]");
     close(fd);

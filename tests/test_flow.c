@@ -3,8 +3,9 @@
  * Unit tests of the flow director (hypervisor/flow.c) on a real rte_hash:
  * rule syntax, exact match over the default chain for IPv4 and IPv6
  * packets parsed from wire bytes, deferred reuse of a deleted rule's
- * chain, a full table, rules from NF control messages, and rule churn
- * checked against a model.  EAL runs without hugepages (--no-huge).
+ * chain, a full table, ports' own chains for misses, rules from NF
+ * control messages, and rule churn checked against a model.  EAL runs
+ * without hugepages (--no-huge).
  */
 #include <arpa/inet.h>
 #include <check.h>
@@ -105,7 +106,7 @@ classify_one(const struct nfv_flow_key *k)
 {
 	uint16_t id;
 
-	nfv_flow_classify(&ft, k, 1, &id);
+	nfv_flow_classify(&ft, 0, k, 1, &id);
 	nfv_flow_put(&ft, id);
 	return id;
 }
@@ -209,7 +210,7 @@ START_TEST(test_bulk_mixed_burst)
 		if (i % 3 == 0)
 			ck_assert_int_eq(nfv_flow_add(&ft, &keys[i], &c), 0);
 	}
-	nfv_flow_classify(&ft, keys, NFV_BURST, ids);
+	nfv_flow_classify(&ft, 0, keys, NFV_BURST, ids);
 	for (i = 0; i < NFV_BURST; i++) {
 		if (i % 3 == 0)
 			ck_assert_uint_ne(ids[i], NFV_DEFAULT_CHAIN);
@@ -232,7 +233,7 @@ START_TEST(test_deleted_chain_kept_while_packets_follow_it)
 	uint16_t ida, idb, inflight;
 
 	ck_assert_int_eq(nfv_flow_add(&ft, &a, &ca), 0);
-	nfv_flow_classify(&ft, &a, 1, &inflight);	/* a packet in flight */
+	nfv_flow_classify(&ft, 0, &a, 1, &inflight);	/* a packet in flight */
 	ida = inflight;
 	ck_assert_int_eq(nfv_flow_del(&ft, &a), 0);
 	/* A new rule must not take the chain that packet still follows. */
@@ -264,6 +265,58 @@ START_TEST(test_full_table)
 	c.nhops = 0;
 	k = key_of("tcp", "10.2.0.9", "1", "10.2.0.2", "80");
 	ck_assert_int_eq(nfv_flow_add(&ft, &k, &c), -EINVAL);
+}
+END_TEST
+
+/* --port-chain: a port's misses follow its own chain; rules still win. */
+START_TEST(test_port_chain_for_misses)
+{
+	struct nfv_chain ret = chain_of("nf:2,nf:1,port:0"), rule = chain_of("drop");
+	struct nfv_flow_key hit = key_of("udp", "10.3.0.1", "5", "10.3.0.2", "6");
+	struct nfv_flow_key miss = key_of("udp", "10.3.0.1", "5", "10.3.0.2", "7");
+	uint16_t id, pid;
+	uint32_t p;
+
+	ck_assert_int_eq(nfv_flow_set_port_chain(&ft, 1, &ret), 0);
+	pid = ft.port_chain[1];
+	ck_assert_uint_ne(pid, NFV_DEFAULT_CHAIN);
+	ck_assert_uint_eq(ft.nrules, 0);
+	ck_assert_int_eq(nfv_flow_set_port_chain(&ft, 1, &ret), -EEXIST);
+	ck_assert_int_eq(nfv_flow_set_port_chain(&ft, NFV_FLOW_MAX_PORTS, &ret), -EINVAL);
+	ck_assert_int_eq(nfv_flow_add(&ft, &hit, &rule), 0);
+
+	nfv_flow_classify(&ft, 1, &miss, 1, &id);
+	ck_assert_uint_eq(id, pid);
+	ck_assert_uint_eq(ft.chain[pid].inflight, 1);
+	nfv_flow_put(&ft, id);
+	nfv_flow_classify(&ft, 0, &miss, 1, &id);
+	ck_assert_uint_eq(id, NFV_DEFAULT_CHAIN);
+	nfv_flow_put(&ft, id);
+	nfv_flow_classify(&ft, 1, &hit, 1, &id);
+	ck_assert_uint_ne(id, pid);
+	ck_assert_uint_ne(id, NFV_DEFAULT_CHAIN);
+	nfv_flow_put(&ft, id);
+	ck_assert_uint_eq(ft.chain[pid].pkts, 1);
+	ck_assert_uint_eq(ft.chain[pid].inflight, 0);
+
+	/* Neither a flush nor its last packet leaving retires it, and every
+	 * other port may still get one while the table fills with rules. */
+	nfv_flow_flush(&ft);
+	nfv_flow_classify(&ft, 1, &miss, 1, &id);
+	ck_assert_uint_eq(id, pid);
+	nfv_flow_put(&ft, id);
+	ck_assert_uint_eq(ft.chain[pid].live, 1);
+	ck_assert_uint_eq(ft.chain[pid].nhops, 3);
+	for (p = 0; p < NFV_FLOW_MAX_PORTS; p++)
+		if (p != 1)
+			ck_assert_int_eq(nfv_flow_set_port_chain(&ft, (uint16_t)p, &ret), 0);
+	for (p = 0; p < ft.max_rules; p++) {
+		char sport[12];
+
+		snprintf(sport, sizeof(sport), "%u", p + 1);
+		hit = key_of("tcp", "10.3.0.1", sport, "10.3.0.2", "80");
+		ck_assert_int_eq(nfv_flow_add(&ft, &hit, &rule), 0);
+	}
 }
 END_TEST
 
@@ -311,6 +364,18 @@ START_TEST(test_rules_from_nf_messages)
 	m.type = NFV_CTL_FLOW_DEL;
 	memset(m.u.flow.hop, 0xff, sizeof(m.u.flow.hop));	/* ignored for DEL */
 	ck_assert_int_eq(nfv_flow_from_msg(&m, 2, &k, &c), 0);
+	/* Ports only on TCP, UDP and SCTP, as nfvctl takes them. */
+	m.u.flow.proto = 1;
+	ck_assert_int_eq(nfv_flow_from_msg(&m, 2, &k, &c), -EINVAL);
+	m.type = NFV_CTL_FLOW_ADD;
+	ck_assert_int_eq(nfv_flow_from_msg(&m, 2, &k, &c), -EINVAL);
+	/* A drop's id bits are not kept: the same hop as nfvctl's "drop". */
+	m.u.flow.proto = 17;
+	memset(m.u.flow.hop, 0, sizeof(m.u.flow.hop));
+	m.u.flow.hop[0] = NFV_HOP(NFV_HOP_DROP, 77);
+	ck_assert_int_eq(nfv_flow_from_msg(&m, 2, &k, &c), 0);
+	ck_assert_uint_eq(c.hop[0].type, HOP_DROP);
+	ck_assert_uint_eq(c.hop[0].id, 0);
 }
 END_TEST
 
@@ -375,7 +440,7 @@ START_TEST(test_churn_against_model)
 			nrules -= present[k];
 			present[k] = 0;
 		} else {
-			nfv_flow_classify(&ft, &keys[k], 1, &id);
+			nfv_flow_classify(&ft, 0, &keys[k], 1, &id);
 			ck_assert_uint_eq(id != NFV_DEFAULT_CHAIN, (unsigned int)present[k]);
 			if (nheld == 64 || op == 3) {
 				nfv_flow_put(&ft, id);
@@ -419,6 +484,7 @@ main(void)
 	tcase_add_test(tc, test_bulk_mixed_burst);
 	tcase_add_test(tc, test_deleted_chain_kept_while_packets_follow_it);
 	tcase_add_test(tc, test_full_table);
+	tcase_add_test(tc, test_port_chain_for_misses);
 	tcase_add_test(tc, test_rules_from_nf_messages);
 	tcase_add_test(tc, test_chain_specs);
 	tcase_add_test(tc, test_churn_against_model);

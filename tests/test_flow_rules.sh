@@ -44,15 +44,6 @@ ctl flow add $V6 nf:2,port:1 >/dev/null || fail "flow add (IPv6) failed"
 ctl flow add $DROPF drop >/dev/null || fail "flow add (drop) failed"
 
 # Errors: one line, exit status non-zero, the daemon unchanged.
-expect_err() {
-	local want=$1 out; shift
-	if out=$("$NFVCTL" --socket "$RUN/nfvisord.sock" "$@" 2>&1); then
-		fail "nfvctl $* succeeded: $out"
-	fi
-	[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] || fail "nfvctl $*: more than one line: $out"
-	case $out in *"$want"*) ;; *) fail "nfvctl $*: '$out' does not say '$want'" ;; esac
-	note "nfvctl $*: $out"
-}
 # shellcheck disable=SC2086
 expect_err "exists" flow add $V4 port:0
 expect_err "two IPv4 or two IPv6" flow add udp 10.0.0.1 1 2001:db8::1 2 port:0

@@ -18,7 +18,7 @@
 # Environment:
 #   NFV_KMOD=PATH        use this nfv_ivshmem.ko instead of building one
 #   NFV_KERNEL_RELEASE   guest kernel (default: newest with vmlinuz + headers)
-#   NFV_VM_TIMEOUT=90    seconds the guest may run
+#   NFV_VM_TIMEOUT=240   seconds the guest may run (TCG on a loaded host is slow)
 #   NFV_VM_ACCEL=tcg     QEMU accelerator (KVM hangs guests on some hosts)
 #   NFV_VM_KEEP=1        keep the temp directory (serial log, image)
 
@@ -26,7 +26,7 @@ set -u
 
 me=kmod-boot
 srcdir=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
-timeout_s=${NFV_VM_TIMEOUT:-90}
+timeout_s=${NFV_VM_TIMEOUT:-240}
 accel=${NFV_VM_ACCEL:-tcg}
 # 1 GiB: large enough that SeaBIOS puts BAR2 above 4 GiB on q35, where the
 # MTRRs do not make it uncached.  The file is sparse.
