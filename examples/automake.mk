@@ -17,3 +17,4 @@ examples_nfv_rewrite_SOURCES = \
 examples_nfv_rewrite_LDADD = guest-lib/libnetlib.la
 include examples/catalog-b.mk
 include examples/catalog-a.mk
+include examples/speedtest.mk

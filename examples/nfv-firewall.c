@@ -92,16 +92,6 @@ summary(const struct firewall *fw, char *buf, size_t n)
 	}
 }
 
-static int
-parse_num(const char *opt, const char *arg, uint32_t min, uint32_t max,
-	  uint32_t *out)
-{
-	if (nfv_parse_u32(arg, min, max, out) == 0)
-		return 0;
-	fprintf(stderr, PROG ": --%s '%s' is not a number in %u..%u\n", opt,
-		arg, min, max);
-	return -1;
-}
 
 int
 main(int argc, char **argv)
@@ -123,7 +113,7 @@ main(int argc, char **argv)
 	const char *rules = NULL;
 	struct nfv_app app;
 	struct fw_nf nf = { .app = &app };
-	uint32_t v;
+	unsigned long long v;
 	int opt, ret;
 
 	nfv_app_init(&app, PROG);
@@ -150,14 +140,14 @@ main(int argc, char **argv)
 			}
 			break;
 		case OPT_CT_TIMEOUT:
-			if (parse_num("ct-timeout", optarg, 1, MAX_CT_TIMEOUT_S, &v) < 0)
+			if (nfv_app_parse_num(PROG, "ct-timeout", optarg, 1, MAX_CT_TIMEOUT_S, &v) < 0)
 				return NFV_APP_EXIT_USAGE;
 			cfg.ct_timeout = v * 1000ull;
 			break;
 		case OPT_CT_MAX:
-			if (parse_num("ct-max", optarg, 1, NFV_FT_MAX_CAPACITY, &v) < 0)
+			if (nfv_app_parse_num(PROG, "ct-max", optarg, 1, NFV_FT_MAX_CAPACITY, &v) < 0)
 				return NFV_APP_EXIT_USAGE;
-			cfg.ct_max = v;
+			cfg.ct_max = (uint32_t)v;
 			break;
 		case 'h':
 			usage(stdout);

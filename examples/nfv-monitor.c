@@ -187,23 +187,6 @@ mon_pkt(struct netlib_ctx *ctx, struct netlib_pkt *pkt, void *arg)
 	nfv_app_burst_end(&nf->app);
 }
 
-static int
-parse_uint(const char *opt, const char *s, unsigned long min, unsigned long max,
-	   unsigned long *out)
-{
-	unsigned long v;
-	char *end;
-
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (!isdigit((unsigned char)s[0]) || errno || *end || v < min || v > max) {
-		fprintf(stderr, PROG ": --%s '%s' is not a number in %lu..%lu\n", opt, s,
-			min, max);
-		return -1;
-	}
-	*out = v;
-	return 0;
-}
 
 static int
 parse_options(struct mon_nf *nf, int argc, char **argv)
@@ -219,7 +202,7 @@ parse_options(struct mon_nf *nf, int argc, char **argv)
 		{ "snaplen", required_argument, NULL, OPT_SNAPLEN },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned long v;
+	unsigned long long v;
 	double sec;
 	char *end;
 	int opt, ret;
@@ -245,7 +228,7 @@ parse_options(struct mon_nf *nf, int argc, char **argv)
 			nf->interval_ms = (unsigned int)lround(sec * 1000);
 			break;
 		case OPT_TOP:
-			if (parse_uint("top", optarg, 1, TOP_MAX, &v) < 0)
+			if (nfv_app_parse_num(PROG, "top", optarg, 1, TOP_MAX, &v) < 0)
 				return -1;
 			nf->top = (unsigned int)v;
 			break;
@@ -260,7 +243,7 @@ parse_options(struct mon_nf *nf, int argc, char **argv)
 			}
 			break;
 		case OPT_FLOWS:
-			if (parse_uint("flows", optarg, NFV_MON_PROBE, NFV_MON_FLOWS_MAX, &v) < 0)
+			if (nfv_app_parse_num(PROG, "flows", optarg, NFV_MON_PROBE, NFV_MON_FLOWS_MAX, &v) < 0)
 				return -1;
 			nf->flows = (uint32_t)v;
 			break;
@@ -271,7 +254,7 @@ parse_options(struct mon_nf *nf, int argc, char **argv)
 			nf->pcap = optarg;
 			break;
 		case OPT_SNAPLEN:
-			if (parse_uint("snaplen", optarg, NFV_MON_SNAPLEN_MIN,
+			if (nfv_app_parse_num(PROG, "snaplen", optarg, NFV_MON_SNAPLEN_MIN,
 				       NFV_MON_SNAPLEN_MAX, &v) < 0)
 				return -1;
 			nf->snaplen = (unsigned int)v;

@@ -3,6 +3,7 @@
  * nfv_app.c - command line, signals, attach and exit summary shared by the
  * example NFs.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -336,4 +337,23 @@ nfv_app_burst_end(struct nfv_app *app)
 {
 	if (app->burst_left == 0 && app->side_started)
 		pthread_mutex_unlock(&app->lock);
+}
+
+int
+nfv_app_parse_num(const char *prog, const char *opt, const char *s,
+		  unsigned long long min, unsigned long long max,
+		  unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (!isdigit((unsigned char)s[0]) || errno || *end || v < min || v > max) {
+		fprintf(stderr, "%s: --%s '%s' is not a number in %llu..%llu\n", prog, opt, s,
+			min, max);
+		return -1;
+	}
+	*out = v;
+	return 0;
 }

@@ -139,4 +139,13 @@ void nfv_app_burst_end(struct nfv_app *app);
 /** @return CLOCK_MONOTONIC now, in nanoseconds. */
 uint64_t nfv_app_mono_ns(void);
 
+/**
+ * Parse the value @s of option --@opt as a decimal number in @min..@max.
+ * On error print "@prog: --@opt 's' is not a number in MIN..MAX" and
+ * return -1.
+ */
+int nfv_app_parse_num(const char *prog, const char *opt, const char *s,
+		      unsigned long long min, unsigned long long max,
+		      unsigned long long *out);
+
 #endif /* NFV_APP_H */
