@@ -1,0 +1,57 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# nfv-bench smoke test: one short round of nfvisor (chain 1), the
+# floor-ring cost floor and testpmd io, plus nfvisor's latency and CPU
+# use, on real hugepages and net_null/net_memif ports; checks the JSON
+# schema and that every figure is a positive number (< 20 s).
+. "$(dirname "$0")/lib.sh"
+
+need_root_hugepages 256
+command -v python3 >/dev/null || skip "needs python3"
+command -v dpdk-testpmd >/dev/null || skip "needs dpdk-testpmd (apt-get install dpdk)"
+for x in "$B/tools/bench/nfv-bench-floor" "$B/tools/bench/nfv-bench-gen"; do
+	[ -x "$x" ] || hard "$x not built"
+done
+BENCH=$top_srcdir/tools/nfv-bench
+
+# Bad input: one clear line, exit 2.
+out=$("$BENCH" --build-dir "$B" --systems nfvisor,bogus 2>&1) && fail "--systems bogus was accepted"
+echo "$out" | grep -q "unknown 'bogus'" || fail "no clear error for --systems bogus: $out"
+out=$("$BENCH" --build-dir "$B" --sizes 32 2>&1) && fail "--sizes 32 was accepted"
+echo "$out" | grep -q "64..1518" || fail "no clear error for --sizes 32: $out"
+
+"$BENCH" --build-dir "$B" --quick --runs 1 --warmup 0.2 --duration 0.5 \
+	--systems nfvisor,floor-ring,testpmd-io --nfs fwd --chains 1 \
+	--json "$T/bench.json" >"$T/table.txt" 2>"$T/progress.txt" ||
+	{ cat "$T/progress.txt" "$T/table.txt"; fail "nfv-bench failed"; }
+cat "$T/table.txt"
+J=$T/bench.json
+
+# No process, runtime directory or hugepage file of the bench is left.
+leftover=$(ls -d /var/run/dpdk/nfvb* /dev/hugepages/nfvb* 2>/dev/null || true)
+[ -z "$leftover" ] || fail "left behind: $leftover"
+
+jq -e 'type == "array" and length == 3' "$J" >/dev/null || fail "expected 3 results: $(cat "$J")"
+for s in nfvisor floor-ring testpmd-io; do
+	jq -e --arg s "$s" '[.[] | select(.system == $s)] | length == 1' "$J" >/dev/null ||
+		fail "no single $s result"
+done
+# Every throughput entry: the schema, and positive, ordered figures.
+jq -e 'all(.[];
+	(.system | IN("nfvisor", "floor-ring", "testpmd-io", "vhost-user", "memif-zc")) and
+	(.chain_length | type == "number") and .pkt_size == 64 and
+	.mpps_min > 0 and .mpps_min <= .mpps_median and .mpps_median <= .mpps_max and
+	.gbps_median > 0 and .runs == 1)' "$J" >/dev/null ||
+	fail "bad throughput entries: $(cat "$J")"
+jq -e '.[] | select(.system == "nfvisor") | .nf == "fwd" and .chain_length == 1' "$J" >/dev/null ||
+	fail "nfvisor entry is not nf fwd, chain 1"
+# Latency at 10, 50, 90 % with positive percentiles, and CPU use.
+jq -e '.[] | select(.system == "nfvisor") |
+	.latency_max_mpps > 0 and
+	([.latency[].load_pct] == [10, 50, 90]) and
+	all(.latency[]; .received_mpps > 0 and .median_us > 0 and .p99_us >= .median_us) and
+	(.cpu_idle_pct | has("daemon") and has("nf1")) and
+	(.cpu_half_load_pct.daemon > 0)' "$J" >/dev/null ||
+	fail "bad latency or CPU fields: $(jq -c '.[] | select(.system == "nfvisor")' "$J")"
+grep -q "chain 1 fwd / floor-ring (64 B)" "$T/table.txt" || fail "the table has no target line"
+note "nfv-bench --quick subset: JSON schema and figures OK"
