@@ -35,3 +35,9 @@ TESTS += tests/test_chain.sh tests/test_nf_kill.sh tests/test_flow_rules.sh
 EXTRA_DIST += tests/lib.sh tests/test_chain.sh tests/test_nf_kill.sh tests/test_flow_rules.sh
 include tests/catalog-b.mk
 include tests/catalog-a.mk
+include tests/service.mk
+include tests/netns.mk
+include tests/fuzz/fuzz.mk
+include tests/virt.mk
+include tests/domains.mk
+include tests/fault.mk

@@ -5,3 +5,6 @@ EXTRA_DIST += tools/nfv-guest-image
 dist_noinst_SCRIPTS += tools/quickstart
 dist_noinst_SCRIPTS += tools/nfv-vm
 EXTRA_DIST += docs/nfv-vm.1
+include tools/bench.mk
+include tools/virt.mk
+include tools/adversary.mk
