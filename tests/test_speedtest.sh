@@ -117,7 +117,10 @@ expect_eq "$(j "$S1" '.ports[0].rx_pkts')" \
 	$((pk + $(j "$S1" .drops.nf_gone) + $(j "$S1" .drops.no_service))) \
 	"port 0 rx vs the generator's packets + nf_gone + no_service"
 expect_eq "$(j "$S1" .totals.rx)" "$(j "$S1" .totals.dropped)" "everything received was dropped"
-ratio_within "$drate" "$(j "$G1" .mpps | awk '{ print $1 * 1e6 }')" 0.33 3 ||
+# A one-second sample against the run's average: on a busy 2-core machine
+# (make -j2 check) the rate swings, so this only catches gross errors (a unit
+# off by 1000, counting the wrong packets).
+ratio_within "$drate" "$(j "$G1" .mpps | awk '{ print $1 * 1e6 }')" 0.2 5 ||
 	fail "nfvisord saw the generator hand back $drate pkt/s, it reported $(j "$G1" .mpps) Mpps"
 kill -TERM "$DPID"
 wait_exit "$DPID" 20 >/dev/null || fail "nfvisord did not stop"
@@ -156,7 +159,7 @@ expect_eq "$rx_all" $(( $(j "$G2" .netlib.rx_pkts) + $(j "$S2" .drops.nf_gone) +
 	"ports' rx vs the generator's + nf_gone + no_service"
 expect_eq "$(jq -c '.port_chains | map([.port, .chain, .packets])' "$T/flows2.json")" \
 	"[[1,\"nf:1\",$(j "$S2" '.ports[1].rx_pkts')]]" "port 1's chain took what port 1 received"
-ratio_within "$drate" "$(j "$G2" .mpps | awk '{ print $1 * 1e6 }')" 0.33 3 ||
+ratio_within "$drate" "$(j "$G2" .mpps | awk '{ print $1 * 1e6 }')" 0.2 5 ||
 	fail "nfvisord saw the generator hand back $drate pkt/s, it reported $(j "$G2" .mpps) Mpps"
 
 # ---- 3: bad command lines ----

@@ -74,7 +74,7 @@ usage(void)
            "  -V, --version      print the version and exit\n"
            "\n"
            "Commands include status, nf list, port list, stats, flow list,\n"
-           "service list and audit;\n"
+           "service list, domain list and audit;\n"
            "'nfvctl list-commands' shows every command the daemon knows.\n"
            "\n"
            "Exit status: 0 success, 1 the command failed, 2 usage error,\n"
