@@ -32,6 +32,23 @@ ring_corrupt(struct netlib_ctx *ctx, const char *ring)
 	return -EPROTO;
 }
 
+/* A full TX burst: the NF is busy. */
+#define PUBLISH_FULL_BURST 32u
+
+/*
+ * The slot's info counters share a cache line with `sleeping`, which
+ * nfvisord reads after every burst it hands us.  Under load (full bursts)
+ * they are published only when they cross a multiple of 1024, so that line
+ * does not move between the two cores on every burst; a partial burst
+ * (light load, or the ring drained) publishes at once.
+ */
+static inline void
+publish_count(uint64_t *dst, uint64_t total, unsigned int n, int partial)
+{
+	if (partial || (total >> 10) != ((total - n) >> 10))
+		__atomic_store_n(dst, total, __ATOMIC_RELAXED);
+}
+
 int
 netlib_rx_burst(struct netlib_ctx *ctx, struct netlib_pkt **pkts, unsigned int n)
 {
@@ -64,8 +81,7 @@ netlib_rx_burst(struct netlib_ctx *ctx, struct netlib_pkt **pkts, unsigned int n
 	}
 	if (got) {
 		ctx->stats.rx_pkts += got;
-		__atomic_store_n(&ctx->slot->nf_rx_pkts, ctx->stats.rx_pkts,
-				 __ATOMIC_RELAXED);
+		publish_count(&ctx->slot->nf_rx_pkts, ctx->stats.rx_pkts, got, got < n);
 	}
 	return (int)got;
 }
@@ -101,8 +117,8 @@ netlib_tx_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts,
 		ctx->stats.drop_pkts += pkts[i]->action == NFV_ACT_DROP;
 	if (ret) {
 		ctx->stats.tx_pkts += (unsigned int)ret;
-		__atomic_store_n(&ctx->slot->nf_tx_pkts, ctx->stats.tx_pkts,
-				 __ATOMIC_RELAXED);
+		publish_count(&ctx->slot->nf_tx_pkts, ctx->stats.tx_pkts, (unsigned int)ret,
+			      (unsigned int)ret < PUBLISH_FULL_BURST);
 	}
 	return ret;
 }

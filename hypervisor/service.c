@@ -212,6 +212,8 @@ nfv_service_hrw(const struct nfv_service *s, uint32_t flow_hash)
 	int best = -1;
 	unsigned int k;
 
+	if (s->n == 1)
+		return s->live[0];	/* the only one wins whatever the weights */
 	for (k = 0; k < s->n; k++) {
 		int mi = s->live[k];
 		uint64_t w = hrw_weight(flow_hash, s->m[mi].nf->instance);
@@ -233,6 +235,8 @@ least_loaded(const struct nfv_service *s, uint32_t flow_hash)
 	int best = -1;
 	unsigned int k;
 
+	if (s->n == 1)
+		return s->live[0];	/* the only one wins whatever the weights */
 	for (k = 0; k < s->n; k++) {
 		int mi = s->live[k];
 		uint32_t load = nfv_nf_load(s->m[mi].nf);

@@ -104,14 +104,17 @@ static void
 kick(struct nfv_nf *nf)
 {
 	struct nfv_slot *slot = nfv_region_slot(&nf->hd->dom.region, nf->slot);
-	uint32_t cons = __atomic_load_n(&nf->rx.shm->cons, __ATOMIC_RELAXED);
 	uint64_t one = 1;
+	uint32_t cons;
 
 	/* Full fence pairs with NetLib's fence between storing sleeping = 1
 	 * and re-checking the RX ring: one of the two sees the other. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!__atomic_load_n(&slot->sleeping, __ATOMIC_RELAXED))
 		return;
+	/* Only now the NF's consumer index: a busy NF costs no second
+	 * cross-core load per burst. */
+	cons = __atomic_load_n(&nf->rx.shm->cons, __ATOMIC_RELAXED);
 	if (cons == nf->kick_cons && nf->st.wakeups > 0)
 		return;
 	nf->kick_cons = cons;
@@ -129,7 +132,7 @@ flush_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 
 	if (nf->nstage == 0)
 		return;
-	n = nfv_ring_enqueue_burst(&nf->rx, nf->stage, nf->nstage);
+	n = nfv_ring_enqueue_burst_cached(&nf->rx, nf->stage, nf->nstage);
 	if (n < 0) {
 		quarantine(d, nf, "RX ring consumer index is corrupt");
 		n = 0;

@@ -131,6 +131,36 @@ START_TEST(test_corrupt_consumer_index)
 }
 END_TEST
 
+/* The cached producer: never more room than the real one, reads the
+ * consumer's index only when its copy runs short, and still catches a
+ * corrupt index then. */
+START_TEST(test_cached_producer)
+{
+	struct pair p;
+	struct nfv_desc d[ENTRIES] = { 0 }, out[ENTRIES];
+	unsigned int i;
+
+	pair_init(&p, ENTRIES, sizeof(struct nfv_desc));
+	for (i = 0; i < ENTRIES; i++)
+		d[i].buf = i;
+	/* Fill, consume half: the stale copy says full until it is re-read. */
+	ck_assert_int_eq(nfv_ring_enqueue_burst_cached(&p.prod, d, ENTRIES), ENTRIES);
+	ck_assert_int_eq(nfv_ring_enqueue_burst_cached(&p.prod, d, 1), 0);
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&p.cons, out, ENTRIES / 2), ENTRIES / 2);
+	ck_assert_int_eq(nfv_ring_enqueue_burst_cached(&p.prod, d, ENTRIES), ENTRIES / 2);
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&p.cons, out, ENTRIES), ENTRIES);
+	for (i = 0; i < ENTRIES / 2; i++)
+		ck_assert_uint_eq(out[i].buf, ENTRIES / 2 + i);
+	for (i = 0; i < ENTRIES / 2; i++)
+		ck_assert_uint_eq(out[ENTRIES / 2 + i].buf, i);
+	/* A consumer index that ran ahead is caught once the copy is re-read. */
+	ck_assert_int_eq(nfv_ring_enqueue_burst_cached(&p.prod, d, ENTRIES), ENTRIES);
+	p.prod.shm->cons = p.prod.local + 5;
+	ck_assert_int_eq(nfv_ring_enqueue_burst_cached(&p.prod, d, 1), -EPROTO);
+	free(p.mem);
+}
+END_TEST
+
 /* Our own index lives privately: a peer overwriting it changes nothing. */
 START_TEST(test_own_index_is_private)
 {
@@ -160,6 +190,7 @@ ring_suite(void)
 	tcase_add_test(tc, test_burst_sizes);
 	tcase_add_test(tc, test_corrupt_producer_index);
 	tcase_add_test(tc, test_corrupt_consumer_index);
+	tcase_add_test(tc, test_cached_producer);
 	tcase_add_test(tc, test_own_index_is_private);
 	suite_add_tcase(s, tc);
 	return s;
