@@ -31,6 +31,9 @@ note "rx=$rx tx=$tx dropped=$dropped copies=$copies"
 [ "$(jq .audit.ok "$s")" = true ] || fail "buffer audit failed: $(jq -c .audit "$s")"
 [ "$(jq .audit.in_use "$s")" = 0 ] || fail "buffers still in use at exit"
 [ "$(jq .totals.quarantines "$s")" = 0 ] || fail "an NF was quarantined"
+# A clean run logs no warning: no rejected descriptor, quarantine or refusal.
+! grep -E 'rejected descriptor|quarantined|refusing|WARNING|ERR' "$T/d.log" ||
+	fail "a clean run logged warnings"
 
 "$PCAPCHECK" --in "$T/in.pcap" --out "$T/out.pcap" --expect mac-swap,ttl \
 	|| fail "output is not the input with MACs swapped and TTL decremented"
