@@ -69,8 +69,14 @@ virt_cleanup() {
 	fi
 	stop_own "$OWN_LIBVIRTD"
 	stop_own "$OWN_VIRTLOGD"
+	# The libvirtd we started made its (empty) hugepage dirs: remove them.
+	if [ -n "$OWN_LIBVIRTD" ] && [ "$HUGE_LIBVIRT_BEFORE" = 0 ]; then
+		rmdir /dev/hugepages/libvirt/qemu /dev/hugepages/libvirt 2>/dev/null
+	fi
 	cleanup
 }
+HUGE_LIBVIRT_BEFORE=0
+[ -e /dev/hugepages/libvirt ] && HUGE_LIBVIRT_BEFORE=1
 trap virt_cleanup EXIT
 
 # pid_of_file FILE COMM: the pid in FILE if that process runs COMM.
