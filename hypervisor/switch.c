@@ -216,7 +216,7 @@ to_service(struct nfv_daemon *d, struct nfv_hdomain *hd, struct rte_mbuf *m, uin
 		hd = nf->hd;
 		meta = &hd->meta[buf];
 	}
-	if (nf->hd->dom.owner.lent[nf->slot] + nf->nstage >= nf->lent_limit) {
+	if (nfv_nf_load(nf) >= nf->lent_limit) {
 		drop(d, hd, m, buf, NFV_DROP_LENT_LIMIT);
 		return;
 	}

@@ -106,16 +106,23 @@ usage(void)
     fputs(usage_text, stdout);
 }
 
+/* "nfv-virt: MESSAGE" and @tail on stderr. */
+static void
+vreport(const char *tail, const char *format, va_list args)
+{
+    fputs("nfv-virt: ", stderr);
+    vfprintf(stderr, format, args);
+    fputs(tail, stderr);
+}
+
 static void __attribute__((noreturn, format(printf, 1, 2)))
 usage_error(const char *format, ...)
 {
     va_list args;
 
-    fputs("nfv-virt: ", stderr);
     va_start(args, format);
-    vfprintf(stderr, format, args);
+    vreport("\nTry 'nfv-virt --help' for more information.\n", format, args);
     va_end(args);
-    fputs("\nTry 'nfv-virt --help' for more information.\n", stderr);
     exit(EXIT_USAGE);
 }
 
@@ -124,11 +131,9 @@ die(const char *format, ...)
 {
     va_list args;
 
-    fputs("nfv-virt: ", stderr);
     va_start(args, format);
-    vfprintf(stderr, format, args);
+    vreport("\n", format, args);
     va_end(args);
-    fputc('\n', stderr);
     exit(EXIT_FAIL);
 }
 
@@ -137,11 +142,9 @@ note(const char *format, ...)
 {
     va_list args;
 
-    fputs("nfv-virt: ", stderr);
     va_start(args, format);
-    vfprintf(stderr, format, args);
+    vreport("\n", format, args);
     va_end(args);
-    fputc('\n', stderr);
 }
 
 static double
