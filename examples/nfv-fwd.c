@@ -27,9 +27,11 @@ fwd_pkt(struct netlib_ctx *ctx, struct netlib_pkt *pkt, void *arg)
 	const struct nfv_app *app = arg;
 
 	(void)ctx;
-	/* Cannot fail: the action and its destination were checked when
-	 * the options were parsed. */
-	netlib_pkt_set_action(pkt, app->action, app->dest);
+	/* Packets arrive set to go to the next hop: only another action
+	 * needs setting.  Cannot fail: the action and its destination were
+	 * checked when the options were parsed. */
+	if (app->action != NETLIB_ACT_NEXT || app->dest != 0)
+		netlib_pkt_set_action(pkt, app->action, app->dest);
 }
 
 int

@@ -14,8 +14,11 @@
 #include "nfv_region.h"
 #include "nfv_ring.h"
 
-/** Empty RX polls before the run loop goes to sleep on its doorbell. */
-#define NETLIB_IDLE_POLLS 2000
+/** Empty polls the run loop spins (pause) before it starts yielding. */
+#define NETLIB_SPIN_POLLS 8
+/** Idle time, yielding the CPU between polls, before the run loop sleeps
+ *  on its doorbell. */
+#define NETLIB_YIELD_US 200
 /** Longest sleep of the run loop, so a lost doorbell costs at most this. */
 #define NETLIB_SLEEP_MS 100
 /** Re-check period of the CTL-reply ring while waiting for a reply. */
@@ -110,6 +113,16 @@ netlib_host_check(struct netlib_ctx *ctx);
  */
 NETLIB_INTERNAL int
 netlib_wait(struct netlib_ctx *ctx, unsigned int vector, int timeout_ms);
+
+/** Microseconds of CLOCK_MONOTONIC. */
+static inline int64_t
+netlib_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
 
 /** Milliseconds of CLOCK_MONOTONIC, for deadlines. */
 static inline int64_t

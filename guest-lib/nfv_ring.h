@@ -111,11 +111,15 @@ static inline void
 nfv_ring_put(struct nfv_ring *r, const void *objs, unsigned int n)
 {
 	const uint8_t *src = (const uint8_t *)objs;
-	unsigned int i;
+	uint32_t idx = r->local & r->mask;
+	uint32_t first = n < r->size - idx ? n : r->size - idx;
 
-	for (i = 0; i < n; i++)
-		memcpy(r->entries + (uint64_t)((r->local + i) & r->mask) * r->esize,
-		       src + (uint64_t)i * r->esize, r->esize);
+	/* At most two copies a burst: up to the end of the array, then
+	 * from its start. */
+	memcpy(r->entries + (uint64_t)idx * r->esize, src, (uint64_t)first * r->esize);
+	if (n > first)
+		memcpy(r->entries, src + (uint64_t)first * r->esize,
+		       (uint64_t)(n - first) * r->esize);
 	r->local += n;
 	/* store-release pairs with the consumer's load-acquire of prod: the
 	 * entries written above are visible before the new index. */
@@ -194,16 +198,17 @@ nfv_ring_dequeue_burst(struct nfv_ring *r, void *objs, unsigned int n)
 {
 	int avail = nfv_ring_count(r);
 	uint8_t *dst = (uint8_t *)objs;
-	unsigned int i;
+	uint32_t idx = r->local & r->mask, first;
 
 	if (avail < 0)
 		return avail;
 	if (n > (unsigned int)avail)
 		n = (unsigned int)avail;
-	for (i = 0; i < n; i++)
-		memcpy(dst + (uint64_t)i * r->esize,
-		       r->entries + (uint64_t)((r->local + i) & r->mask) * r->esize,
-		       r->esize);
+	first = n < r->size - idx ? n : r->size - idx;
+	memcpy(dst, r->entries + (uint64_t)idx * r->esize, (uint64_t)first * r->esize);
+	if (n > first)
+		memcpy(dst + (uint64_t)first * r->esize, r->entries,
+		       (uint64_t)(n - first) * r->esize);
 	r->local += n;
 	/* store-release pairs with the producer's load-acquire of cons: our
 	 * copies are done before the producer may overwrite the entries. */

@@ -57,8 +57,11 @@ struct nfv_pkt_meta {
 	uint8_t hop;		/* hop it is at, or NFV_HOP_NONE */
 	uint8_t visits;		/* NF deliveries so far */
 	uint8_t in_port;	/* port it arrived on */
-	uint8_t pad[3];
+	uint8_t from_nf;	/* data_off/len below are newer than the mbuf's */
+	uint16_t data_off;	/* as the last validated descriptor gave them */
 	uint32_t flow_hash;	/* 5-tuple hash from a private header copy */
+	uint16_t data_len;
+	uint16_t pad;
 };
 
 struct nfv_port_stats {
@@ -125,6 +128,13 @@ struct nfv_hdomain {
 	uint64_t copies_to[NFV_MAX_DOMAINS]; /* packets copied into domain [id] */
 };
 
+/** Packets lent or staged to @nf: its queue load. */
+static inline uint32_t
+nfv_nf_load(const struct nfv_nf *nf)
+{
+	return nf->hd->dom.owner.lent[nf->slot] + nf->nstage;
+}
+
 /** A trust domain as configured (--trust-domain, --config, nfvctl). */
 struct nfv_domain_spec {
 	char name[NFV_DOMAIN_NAME_MAX];
@@ -188,7 +198,8 @@ struct nfv_daemon {
 	uint32_t capacity;		/* most packets in flight at once */
 	uint16_t next_instance;
 	struct nfv_totals tot;
-	uint64_t last_activity_ns;
+	uint64_t last_activity_ns;	/* worker: input or NF output last seen */
+	int active;			/* worker: some since the last look */
 	/* mailbox: control thread -> worker, one call at a time */
 	nfv_worker_fn call_fn;		/* atomic; NULL when empty */
 	void *call_arg;

@@ -75,7 +75,9 @@ nfv_affinity_init(struct nfv_affinity *a, const char *name, uint32_t capacity,
 	a->h = rte_hash_create(&hp);
 	a->e = rte_zmalloc_socket("nfv_affinity", sizeof(*a->e) * capacity, RTE_CACHE_LINE_SIZE,
 				  socket);
-	if (!a->h || !a->e) {
+	a->hint = rte_zmalloc_socket("nfv_affinity_hint", sizeof(*a->hint) * NFV_AFFINITY_HINTS,
+				     RTE_CACHE_LINE_SIZE, socket);
+	if (!a->h || !a->e || !a->hint) {
 		nfv_affinity_fini(a);
 		return -ENOMEM;
 	}
@@ -90,6 +92,7 @@ nfv_affinity_fini(struct nfv_affinity *a)
 {
 	rte_hash_free(a->h);
 	rte_free(a->e);
+	rte_free(a->hint);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -184,12 +187,6 @@ nfv_service_remove(struct nfv_service *s, const struct nfv_nf *nf)
 	}
 }
 
-uint32_t
-nfv_nf_load(const struct nfv_nf *nf)
-{
-	return nf->hd->dom.owner.lent[nf->slot] + nf->nstage;
-}
-
 /* Rendezvous weight of an instance for a flow: a bijective 64-bit mix, so
  * distinct instance ids never tie. */
 static inline uint64_t
@@ -274,7 +271,14 @@ nfv_service_pick(struct nfv_service *s, uint32_t flow_hash)
 		return s->m[nfv_service_hrw(s, 0)].nf;
 	key = aff_key_of(s->id, flow_hash);
 	sig = aff_sig(flow_hash, s->id);
-	pos = rte_hash_lookup_with_hash(a->h, &key, sig);
+	/* Most packets belong to a flow seen a moment ago: one compare
+	 * instead of a hash table walk. */
+	pos = (int)a->hint[sig & (NFV_AFFINITY_HINTS - 1)] - 1;
+	if (pos < 0 || a->e[pos].flow_hash != flow_hash || a->e[pos].service != s->id) {
+		pos = rte_hash_lookup_with_hash(a->h, &key, sig);
+		if (pos >= 0)
+			a->hint[sig & (NFV_AFFINITY_HINTS - 1)] = (uint32_t)pos + 1;
+	}
 	if (pos >= 0) {
 		e = &a->e[pos];
 		e->last = a->now;
@@ -289,6 +293,8 @@ nfv_service_pick(struct nfv_service *s, uint32_t flow_hash)
 		return s->m[mi].nf;
 	}
 	pos = rte_hash_add_key_with_hash(a->h, &key, sig);
+	if (pos >= 0)
+		a->hint[sig & (NFV_AFFINITY_HINTS - 1)] = (uint32_t)pos + 1;
 	if (pos < 0) {
 		/* Without an entry only rendezvous hashing is consistent. */
 		NFV_STAT_ADD(s->affinity_full, 1);

@@ -40,6 +40,7 @@
 #define NFV_MAX_INSTANCES 16u		/* instances per service */
 #define NFV_AFFINITY_ENTRIES 65536u	/* flows pinned at once, all services */
 #define NFV_AFFINITY_SWEEP 256u		/* entries aged per housekeeping round */
+#define NFV_AFFINITY_HINTS 16384u	/* direct-mapped position cache slots */
 
 /** How a service places new flows. */
 enum nfv_lb_policy {
@@ -64,6 +65,11 @@ struct nfv_affinity_entry {
 struct nfv_affinity {
 	struct rte_hash *h;		/* (service, flow hash) -> position */
 	struct nfv_affinity_entry *e;	/* by position */
+	uint32_t *hint;			/* by signature: position + 1 of the flow
+					 * last looked up there, 0 none; a hint
+					 * is trusted only if the entry it names
+					 * holds the same key (entries are
+					 * zeroed when removed) */
 	uint32_t capacity;		/* positions */
 	uint32_t used;			/* entries in use */
 	uint32_t cursor;		/* next position the sweep looks at */
@@ -126,9 +132,6 @@ int nfv_service_add(struct nfv_service *s, struct nfv_nf *nf);
  * table and are re-placed on their next packet.
  */
 void nfv_service_remove(struct nfv_service *s, const struct nfv_nf *nf);
-
-/** Packets lent or staged to @nf: its queue load. */
-uint32_t nfv_nf_load(const struct nfv_nf *nf);
 
 /**
  * The instance that gets a packet of flow @flow_hash: its pinned instance

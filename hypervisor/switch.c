@@ -36,8 +36,11 @@
 } while (0)
 
 /*
- * A packet is named by its domain @hd (whose pool and books hold it), its
- * mbuf @m and its buffer index @buf in that pool.
+ * A packet is named by its domain @hd (whose pool and books hold it) and
+ * its buffer index @buf in that pool.  Its mbuf header is looked at only
+ * where needed: a packet an NF returned carries its validated data offset
+ * and length in meta[buf] (from_nf) until it leaves through a port, so a
+ * hop from NF to NF never touches the mbuf.
  */
 static void
 pkt_done(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf)
@@ -47,13 +50,12 @@ pkt_done(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf)
 }
 
 static void
-drop(struct nfv_daemon *d, struct nfv_hdomain *hd, struct rte_mbuf *m, uint32_t buf,
-     enum nfv_pkt_drop why)
+drop(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, enum nfv_pkt_drop why)
 {
 	NFV_STAT_ADD(d->tot.drops[why], 1);
 	pkt_done(d, hd, buf);
 	nfv_owner_release(&hd->dom.owner, buf);
-	rte_pktmbuf_free(m);
+	rte_pktmbuf_free(nfv_pool_mbuf(&hd->dom.pool, buf));
 }
 
 static void
@@ -80,14 +82,25 @@ flush_port(struct nfv_daemon *d, struct nfv_port *p)
 }
 
 static void
-to_port(struct nfv_daemon *d, struct nfv_hdomain *hd, struct rte_mbuf *m, uint32_t buf,
-	uint16_t port)
+to_port(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, uint16_t port)
 {
+	struct nfv_pkt_meta *meta = &hd->meta[buf];
+	struct rte_mbuf *m;
 	struct nfv_port *p;
 
 	if (port >= d->nports) {
-		drop(d, hd, m, buf, NFV_DROP_NO_PORT);
+		drop(d, hd, buf, NFV_DROP_NO_PORT);
 		return;
+	}
+	m = nfv_pool_mbuf(&hd->dom.pool, buf);
+	if (meta->from_nf) {
+		/* mbuf headers are host-private; only the validated lengths
+		 * come from the NF, and only now, on the way out. */
+		m->data_off = meta->data_off;
+		m->data_len = meta->data_len;
+		m->pkt_len = meta->data_len;
+		m->nb_segs = 1;
+		m->next = NULL;
 	}
 	p = &d->port[port];
 	/* The port owns the buffer from here: free in our books. */
@@ -143,7 +156,7 @@ flush_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 	for (i = n; i < nf->nstage; i++) {
 		uint32_t buf = nf->stage[i].buf;
 
-		drop(d, nf->hd, nfv_pool_mbuf(&nf->hd->dom.pool, buf), buf,
+		drop(d, nf->hd, buf,
 		     nf->stage_entry[i] ? NFV_DROP_ENTRY_FULL : NFV_DROP_RING_FULL);
 	}
 	nf->nstage = 0;
@@ -163,73 +176,84 @@ pick_instance(struct nfv_daemon *d, uint16_t service, uint32_t hash)
 /*
  * A packet crosses from domain @hd into @to: copy it into a buffer of
  * @to's pool, which takes over its metadata, and free the original.
- * NFs of @to never see a byte of @hd's memory.  Returns 0 with *@mp and
- * *@bufp naming the copy, or -1 with the packet dropped.
+ * NFs of @to never see a byte of @hd's memory.  Returns 0 with *@bufp
+ * naming the copy, or -1 with the packet dropped.
  */
 static int
 cross_domain(struct nfv_daemon *d, struct nfv_hdomain *hd, struct nfv_hdomain *to,
-	     struct rte_mbuf **mp, uint32_t *bufp)
+	     uint32_t *bufp)
 {
-	struct rte_mbuf *m = *mp, *c = rte_pktmbuf_alloc(to->dom.pool.mp);
 	uint32_t buf = *bufp, nbuf;
+	const struct nfv_pkt_meta *meta = &hd->meta[buf];
+	struct rte_mbuf *m = nfv_pool_mbuf(&hd->dom.pool, buf);
+	struct rte_mbuf *c = rte_pktmbuf_alloc(to->dom.pool.mp);
+	uint16_t off = meta->from_nf ? meta->data_off : m->data_off;
+	uint16_t len = meta->from_nf ? meta->data_len : m->data_len;
 
-	if (!c || (uint32_t)m->data_off + m->data_len > c->buf_len) {
+	if (!c || (uint32_t)off + len > c->buf_len) {
 		rte_pktmbuf_free(c);
-		drop(d, hd, m, buf, NFV_DROP_COPY_NOMEM);
+		drop(d, hd, buf, NFV_DROP_COPY_NOMEM);
 		return -1;
 	}
-	c->data_off = m->data_off;
-	c->data_len = m->data_len;
-	c->pkt_len = m->data_len;
-	rte_memcpy(rte_pktmbuf_mtod(c, void *), rte_pktmbuf_mtod(m, const void *), m->data_len);
+	c->data_off = off;
+	c->data_len = len;
+	c->pkt_len = len;
+	rte_memcpy(rte_pktmbuf_mtod(c, void *), (const uint8_t *)m->buf_addr + off, len);
 	nbuf = nfv_pool_index(&to->dom.pool, c);
 	nfv_owner_take(&to->dom.owner, nbuf);
-	to->meta[nbuf] = hd->meta[buf];
+	to->meta[nbuf] = *meta;
+	to->meta[nbuf].from_nf = 0;	/* the copy's mbuf is up to date */
 	nfv_owner_release(&hd->dom.owner, buf);
 	rte_pktmbuf_free(m);
 	NFV_STAT_ADD(d->tot.copies, 1);
 	NFV_STAT_ADD(hd->copies_to[to->dom.id], 1);
-	*mp = c;
 	*bufp = nbuf;
 	return 0;
 }
 
 static void
-to_service(struct nfv_daemon *d, struct nfv_hdomain *hd, struct rte_mbuf *m, uint32_t buf,
-	   uint16_t service, int entry)
+to_service(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, uint16_t service,
+	   int entry)
 {
 	struct nfv_pkt_meta *meta = &hd->meta[buf];
 	struct nfv_nf *nf = pick_instance(d, service, meta->flow_hash);
 	struct nfv_desc *desc;
 
 	if (!nf) {
-		drop(d, hd, m, buf, NFV_DROP_NO_SERVICE);
+		drop(d, hd, buf, NFV_DROP_NO_SERVICE);
 		return;
 	}
 	if (++meta->visits > NFV_MAX_VISITS) {
-		drop(d, hd, m, buf, NFV_DROP_HOP_LIMIT);
+		drop(d, hd, buf, NFV_DROP_HOP_LIMIT);
 		return;
 	}
 	if (nf->hd != hd) {
-		if (cross_domain(d, hd, nf->hd, &m, &buf) < 0)
+		if (cross_domain(d, hd, nf->hd, &buf) < 0)
 			return;
 		hd = nf->hd;
 		meta = &hd->meta[buf];
 	}
 	if (nfv_nf_load(nf) >= nf->lent_limit) {
-		drop(d, hd, m, buf, NFV_DROP_LENT_LIMIT);
+		drop(d, hd, buf, NFV_DROP_LENT_LIMIT);
 		return;
 	}
 	/* One stuck replica must not hold the whole admission window and
 	 * stall its siblings: it gets at most half of it. */
 	if (entry && d->svc[service].n > 1 && nfv_nf_load(nf) >= d->capacity / 2) {
-		drop(d, hd, m, buf, NFV_DROP_ENTRY_FULL);
+		drop(d, hd, buf, NFV_DROP_ENTRY_FULL);
 		return;
 	}
 	desc = &nf->stage[nf->nstage];
 	desc->buf = buf;
-	desc->data_off = m->data_off;
-	desc->data_len = m->data_len;
+	if (meta->from_nf) {
+		desc->data_off = meta->data_off;
+		desc->data_len = meta->data_len;
+	} else {
+		const struct rte_mbuf *m = nfv_pool_mbuf(&hd->dom.pool, buf);
+
+		desc->data_off = m->data_off;
+		desc->data_len = m->data_len;
+	}
 	desc->action = NFV_ACT_NEXT;
 	desc->flags = 0;
 	desc->dest = 0;
@@ -241,26 +265,25 @@ to_service(struct nfv_daemon *d, struct nfv_hdomain *hd, struct rte_mbuf *m, uin
 
 /* Send a packet to hop @hop of its chain. */
 static void
-to_hop(struct nfv_daemon *d, struct nfv_hdomain *hd, struct rte_mbuf *m, uint32_t buf,
-       unsigned int hop)
+to_hop(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, unsigned int hop)
 {
 	struct nfv_pkt_meta *meta = &hd->meta[buf];
 	const struct nfv_chain *c = &d->ft.chain[meta->chain];
 
 	if (hop >= c->nhops) {
-		drop(d, hd, m, buf, NFV_DROP_CHAIN_END);
+		drop(d, hd, buf, NFV_DROP_CHAIN_END);
 		return;
 	}
 	meta->hop = (uint8_t)hop;
 	switch (c->hop[hop].type) {
 	case HOP_NF:
-		to_service(d, hd, m, buf, c->hop[hop].id, hop == 0);
+		to_service(d, hd, buf, c->hop[hop].id, hop == 0);
 		break;
 	case HOP_PORT:
-		to_port(d, hd, m, buf, c->hop[hop].id);
+		to_port(d, hd, buf, c->hop[hop].id);
 		break;
 	default:
-		drop(d, hd, m, buf, NFV_DROP_CHAIN_DROP);
+		drop(d, hd, buf, NFV_DROP_CHAIN_DROP);
 		break;
 	}
 }
@@ -323,13 +346,15 @@ rx_ports(struct nfv_daemon *d)
 		n = rte_eth_rx_burst(p, 0, pkts, budget < NFV_BURST ? budget : NFV_BURST);
 		if (n == 0)
 			continue;
+		/* Every header line of the burst in flight at once, then the
+		 * parse finds them in cache. */
 		for (i = 0; i < n; i++) {
-			if (i + 1 < n)
-				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
 			bytes += pkts[i]->pkt_len;
+		}
+		for (i = 0; i < n; i++)
 			nfv_flow_key_parse(rte_pktmbuf_mtod(pkts[i], void *), pkts[i]->data_len,
 					   &keys[i]);
-		}
 		nfv_flow_classify(&d->ft, p, keys, n, chain_ids);
 		d->inflight += n;
 		for (i = 0; i < n; i++) {
@@ -340,19 +365,20 @@ rx_ports(struct nfv_daemon *d)
 			meta->chain = chain_ids[i];
 			meta->visits = 0;
 			meta->in_port = (uint8_t)p;
+			meta->from_nf = 0;
 			meta->flow_hash = nfv_flow_hash(&keys[i]);
-			to_hop(d, hd, pkts[i], buf, 0);
+			to_hop(d, hd, buf, 0);
 		}
 		NFV_STAT_ADD(port->st.rx_pkts, n);
 		NFV_STAT_ADD(port->st.rx_bytes, bytes);
 		NFV_STAT_ADD(d->tot.rx, n);
-		d->last_activity_ns = nfv_now_ns();
+		d->active = 1;
 	}
 }
 
 /* Move a packet returned by an NF on according to its (checked) action. */
 static void
-apply_action(struct nfv_daemon *d, struct nfv_hdomain *hd, struct rte_mbuf *m, uint32_t buf,
+apply_action(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf,
 	     const struct nfv_desc *desc)
 {
 	struct nfv_pkt_meta *meta = &hd->meta[buf];
@@ -362,15 +388,15 @@ apply_action(struct nfv_daemon *d, struct nfv_hdomain *hd, struct rte_mbuf *m, u
 	/* An untrusted domain's NFs follow their chains: they may pass a
 	 * packet on or drop it, not steer it to another NF or a port. */
 	if (hd->untrusted && (desc->action == NFV_ACT_TONF || desc->action == NFV_ACT_OUT)) {
-		drop(d, hd, m, buf, NFV_DROP_UNTRUSTED_ACTION);
+		drop(d, hd, buf, NFV_DROP_UNTRUSTED_ACTION);
 		return;
 	}
 	switch (desc->action) {
 	case NFV_ACT_NEXT:
 		if (meta->hop == NFV_HOP_NONE)
-			drop(d, hd, m, buf, NFV_DROP_CHAIN_END);
+			drop(d, hd, buf, NFV_DROP_CHAIN_END);
 		else
-			to_hop(d, hd, m, buf, meta->hop + 1u);
+			to_hop(d, hd, buf, meta->hop + 1u);
 		break;
 	case NFV_ACT_TONF:
 		/* Rejoin the chain where that service stands after us, else
@@ -379,16 +405,16 @@ apply_action(struct nfv_daemon *d, struct nfv_hdomain *hd, struct rte_mbuf *m, u
 		while (h < c->nhops && !(c->hop[h].type == HOP_NF && c->hop[h].id == desc->dest))
 			h++;
 		meta->hop = h < c->nhops ? (uint8_t)h : NFV_HOP_NONE;
-		to_service(d, hd, m, buf, desc->dest, 0);
+		to_service(d, hd, buf, desc->dest, 0);
 		break;
 	case NFV_ACT_OUT:
-		to_port(d, hd, m, buf, desc->dest);
+		to_port(d, hd, buf, desc->dest);
 		break;
 	case NFV_ACT_DROP:
-		drop(d, hd, m, buf, NFV_DROP_NF_DROP);
+		drop(d, hd, buf, NFV_DROP_NF_DROP);
 		break;
 	default:
-		drop(d, hd, m, buf, NFV_DROP_BAD_ACTION);
+		drop(d, hd, buf, NFV_DROP_BAD_ACTION);
 		break;
 	}
 }
@@ -406,10 +432,10 @@ drain_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 			quarantine(d, nf, "TX ring producer index is corrupt");
 		return;
 	}
-	d->last_activity_ns = nfv_now_ns();
+	d->active = 1;
 	for (i = 0; i < n; i++) {
 		const struct nfv_desc *desc = &descs[i];	/* private copy */
-		struct rte_mbuf *m;
+		struct nfv_pkt_meta *meta;
 
 		switch (nfv_desc_validate(&hd->dom.owner, &hd->dom.region.layout,
 					  nf->slot, desc, &reason)) {
@@ -421,21 +447,19 @@ drain_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 			continue;
 		case NFV_DESC_DROP:
 			NFV_STAT_ADD(nf->st.tx_pkts, 1);
-			drop(d, hd, nfv_pool_mbuf(&hd->dom.pool, desc->buf), desc->buf, reason);
+			drop(d, hd, desc->buf, reason);
 			continue;
 		case NFV_DESC_OK:
 			break;
 		}
 		NFV_STAT_ADD(nf->st.tx_pkts, 1);
-		m = nfv_pool_mbuf(&hd->dom.pool, desc->buf);
-		/* mbuf headers are host-private; only the validated lengths
-		 * come from the NF. */
-		m->data_off = desc->data_off;
-		m->data_len = desc->data_len;
-		m->pkt_len = desc->data_len;
-		m->nb_segs = 1;
-		m->next = NULL;
-		apply_action(d, hd, m, desc->buf, desc);
+		/* The validated lengths, kept from this private copy; the
+		 * mbuf takes them if the packet leaves through a port. */
+		meta = &hd->meta[desc->buf];
+		meta->data_off = desc->data_off;
+		meta->data_len = desc->data_len;
+		meta->from_nf = 1;
+		apply_action(d, hd, desc->buf, desc);
 	}
 }
 
@@ -450,7 +474,7 @@ reclaim_buf(uint32_t buf, void *arg)
 {
 	struct reclaim_ctx *rc = arg;
 
-	drop(rc->d, rc->hd, nfv_pool_mbuf(&rc->hd->dom.pool, buf), buf, rc->why);
+	drop(rc->d, rc->hd, buf, rc->why);
 }
 
 /* Take everything back from a slot (staged and lent) and stop serving it. */
@@ -466,8 +490,7 @@ detach_nf(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why)
 	if (nf->service)
 		nfv_service_remove(&d->svc[nf->service], nf);
 	for (i = 0; i < nf->nstage; i++)
-		drop(d, nf->hd, nfv_pool_mbuf(&nf->hd->dom.pool, nf->stage[i].buf),
-		     nf->stage[i].buf, why);
+		drop(d, nf->hd, nf->stage[i].buf, why);
 	nf->nstage = 0;
 	n = nfv_owner_reclaim(&nf->hd->dom.owner, nf->slot, reclaim_buf, &rc);
 	NFV_STAT_ADD(nf->st.reclaimed, n);
@@ -676,6 +699,13 @@ idle_done(struct nfv_daemon *d)
 {
 	uint32_t i, s;
 
+	/* The hot path only raises a flag; the clock is read here, once
+	 * every HOUSEKEEP_EVERY rounds. */
+	if (d->active) {
+		d->active = 0;
+		d->last_activity_ns = nfv_now_ns();
+		return 0;
+	}
 	if (d->cfg.stop_idle_ms == 0 || NFV_STAT_GET(d->tot.rx) == 0)
 		return 0;
 	if (nfv_now_ns() - d->last_activity_ns < (uint64_t)d->cfg.stop_idle_ms * 1000000u)

@@ -6,7 +6,8 @@
  * entries age out in bounded sweeps (never with timeout 0), a full table
  * falls back to rendezvous hashing (counted), a lone instance pins its
  * flows so the first scale-out moves none, and the load policy spreads new
- * flows by queue load (a stuck instance soon gets none) and then sticks.
+ * flows by queue load (a stuck instance soon gets none) and then sticks,
+ * and the position cache in front of the table never mixes flows up.
  * Instances are NF slots of a fake domain whose lent counters the tests
  * set.  EAL runs without hugepages (--no-huge).
  */
@@ -265,6 +266,57 @@ START_TEST(test_idle_flows_age_out_in_bounded_sweeps)
 }
 END_TEST
 
+/*
+ * The position cache in front of the table (NFV_AFFINITY_HINTS slots) is
+ * only a hint: more flows than slots, the same flow hash in two services,
+ * and positions freed and reused by other flows must never give a packet
+ * another flow's instance.
+ */
+START_TEST(test_hint_cache_never_mixes_flows)
+{
+	struct nfv_service *a = &svc[5], *b = &svc[6];
+	uint64_t t0 = rte_get_tsc_cycles(), ms = rte_get_tsc_hz() / 1000;
+	static uint8_t first_a[TABLE / 2], first_b[TABLE / 2];
+	const uint32_t n = TABLE / 2;	/* a and b together fill the table */
+	uint32_t i, round;
+
+	ck_assert_uint_ge(2 * n, NFV_AFFINITY_HINTS);
+	add(a, 0);
+	add(a, 1);
+	add(b, 2);
+	add(b, 3);
+	add(b, 4);
+	nfv_affinity_sweep(&aff, svc, t0);
+	for (i = 0; i < n; i++) {
+		first_a[i] = (uint8_t)slot_of(nfv_service_pick(a, flow(i)));
+		first_b[i] = (uint8_t)slot_of(nfv_service_pick(b, flow(i)));
+	}
+	/* Interleaved in both orders: every flow keeps its instance. */
+	for (round = 0; round < 2; round++)
+		for (i = 0; i < n; i++) {
+			uint32_t j = round ? n - 1 - i : i;
+
+			ck_assert_uint_eq(slot_of(nfv_service_pick(b, flow(j))), first_b[j]);
+			ck_assert_uint_eq(slot_of(nfv_service_pick(a, flow(j))), first_a[j]);
+		}
+	ck_assert_uint_eq(a->placed, n);
+	ck_assert_uint_eq(b->placed, n);
+	/* Everything ages out; new flows take the freed positions.  An old
+	 * flow whose hint names a reused position is a new flow again. */
+	ck_assert_uint_eq(sweep_all(t0 + 5000 * ms), 2 * n);
+	nfv_affinity_sweep(&aff, svc, t0 + 5001 * ms);
+	for (i = 0; i < n; i++)
+		nfv_service_pick(a, flow(n + i));
+	ck_assert_uint_eq(a->placed, 2 * n);
+	for (i = 0; i < n; i++)
+		nfv_service_pick(a, flow(i));
+	ck_assert_uint_eq(a->placed, 3 * n);
+	ck_assert_uint_eq(a->flows, 2 * n);
+	ck_assert_uint_eq(aff.used, 2 * n);
+	ck_assert_uint_eq(pinned(a, 0) + pinned(a, 1), 2 * n);
+}
+END_TEST
+
 START_TEST(test_timeout_zero_never_ages)
 {
 	struct nfv_service *s = &svc[11];
@@ -499,6 +551,7 @@ main(void)
 	tcase_add_test(tc, test_leave_moves_only_the_leavers_flows);
 	tcase_add_test(tc, test_idle_flows_age_out_in_bounded_sweeps);
 	tcase_add_test(tc, test_timeout_zero_never_ages);
+	tcase_add_test(tc, test_hint_cache_never_mixes_flows);
 	tcase_add_test(tc, test_full_table_falls_back_to_hrw);
 	tcase_add_test(tc, test_load_policy_picks_least_loaded_then_sticks);
 	tcase_add_test(tc, test_load_policy_spreads_new_flows_by_queue_load);

@@ -69,6 +69,11 @@ nfv_pool_create(struct nfv_pool *p, const struct nfv_region *r,
 	p->buf_base = r->base + l->buf_off;
 	p->nbufs = l->nbufs;
 	p->stride = l->p.buf_stride;
+	if (p->stride == 0 || (p->stride & (p->stride - 1))) {
+		*why = "buffer stride is not a power of two";
+		return -EINVAL;
+	}
+	p->stride_shift = (uint32_t)__builtin_ctz(p->stride);
 	ext = calloc(npages, sizeof(*ext));
 	iova = calloc(npages, sizeof(*iova));
 	p->mbuf = rte_zmalloc_socket("nfv_pool_index", sizeof(*p->mbuf) * p->nbufs, 0, socket);

@@ -23,6 +23,9 @@ struct nfv_pool {
 	uint8_t *buf_base;		/**< daemon address of buffer 0 */
 	uint32_t nbufs;
 	uint32_t stride;
+	uint32_t stride_shift;		/**< log2(stride): the region checks that
+					 *   stride divides its (power of two)
+					 *   page size, so stride is one too */
 	uint64_t area_len;		/**< bytes registered with DPDK */
 	int registered;			/**< rte_extmem_register done */
 };
@@ -41,7 +44,7 @@ void nfv_pool_destroy(struct nfv_pool *p);
 static inline uint32_t
 nfv_pool_index(const struct nfv_pool *p, const struct rte_mbuf *m)
 {
-	return (uint32_t)(((const uint8_t *)m->buf_addr - p->buf_base) / p->stride);
+	return (uint32_t)(((const uint8_t *)m->buf_addr - p->buf_base) >> p->stride_shift);
 }
 
 /** mbuf of buffer @buf (buf < nbufs, checked by the caller). */
