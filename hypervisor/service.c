@@ -257,7 +257,7 @@ pin(struct nfv_service *s, struct nfv_affinity_entry *e, int mi)
 }
 
 struct nfv_nf *
-nfv_service_pick(struct nfv_service *s, uint32_t flow_hash)
+nfv_service_pick_flow(struct nfv_service *s, uint32_t flow_hash)
 {
 	struct nfv_affinity *a = s->aff;
 	struct nfv_affinity_entry *e;

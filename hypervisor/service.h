@@ -134,18 +134,30 @@ int nfv_service_add(struct nfv_service *s, struct nfv_nf *nf);
 void nfv_service_remove(struct nfv_service *s, const struct nfv_nf *nf);
 
 /**
- * The instance that gets a packet of flow @flow_hash: its pinned instance
- * if it has a live one, else the policy's choice, pinned (a flow whose
- * instance left is re-pinned and counted as moved).
- * @return the instance, or NULL if the service has none.
- */
-struct nfv_nf *nfv_service_pick(struct nfv_service *s, uint32_t flow_hash);
-
-/**
  * The instance rendezvous hashing gives @flow_hash (no table involved).
  * @return its member index, or -1 if the service has no instance.
  */
 int nfv_service_hrw(const struct nfv_service *s, uint32_t flow_hash);
+
+/** nfv_service_pick() for a packet of a flow (@flow_hash != 0). */
+struct nfv_nf *nfv_service_pick_flow(struct nfv_service *s, uint32_t flow_hash);
+
+/**
+ * The instance that gets a packet of flow @flow_hash: its pinned instance
+ * if it has a live one, else the policy's choice, pinned (a flow whose
+ * instance left is re-pinned and counted as moved).  A packet of no flow
+ * (@flow_hash 0) goes where rendezvous hashing puts hash 0, unpinned.
+ * @return the instance, or NULL if the service has none.
+ */
+static inline struct nfv_nf *
+nfv_service_pick(struct nfv_service *s, uint32_t flow_hash)
+{
+	if (s->n == 0)
+		return NULL;
+	if (flow_hash == 0)
+		return s->m[s->n == 1 ? s->live[0] : nfv_service_hrw(s, 0)].nf;
+	return nfv_service_pick_flow(s, flow_hash);
+}
 
 /** Name of a policy ("flow", "load"). */
 const char *nfv_lb_policy_name(unsigned int policy);

@@ -254,6 +254,23 @@ nfv_stats_ports(struct nfv_daemon *d)
 	return json_pack("{s:o}", "ports", arr);
 }
 
+/*
+ * Descriptors waiting in a ring now, from its shared indices (display only:
+ * the worker never uses these reads).  An NF can write either index, so
+ * the figure is clamped to the ring's size.
+ */
+static json_int_t
+ring_queued(const struct nfv_ring *r)
+{
+	uint32_t n;
+
+	if (!r->shm)
+		return 0;
+	n = __atomic_load_n(&r->shm->prod, __ATOMIC_RELAXED) -
+	    __atomic_load_n(&r->shm->cons, __ATOMIC_RELAXED);
+	return (json_int_t)(n > r->size ? r->size : n);
+}
+
 static json_t *
 nf_json(const struct nfv_nf *nf, int state)
 {
@@ -263,7 +280,7 @@ nf_json(const struct nfv_nf *nf, int state)
 
 	for (i = 0; i < NFV_REJECT_MAX; i++)
 		rejects += NFV_STAT_GET(nf->st.rejects[i]);
-	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b}",
+	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}",
 			 "slot", (json_int_t)nf->slot, "domain", nf->hd->dom.name,
 			 "state", nfv_nf_state_name(state),
 			 "kind", nf->kind == NF_KIND_VM ? "vm" : "process",
@@ -274,6 +291,8 @@ nf_json(const struct nfv_nf *nf, int state)
 			 "tx_pkts", (json_int_t)NFV_STAT_GET(nf->st.tx_pkts),
 			 "lent", (json_int_t)__atomic_load_n(&nf->hd->dom.owner.lent[nf->slot],
 							     __ATOMIC_RELAXED),
+			 "rx_queued", ring_queued(&nf->rx),
+			 "tx_queued", ring_queued(&nf->tx),
 			 "rejects", (json_int_t)rejects,
 			 "wakeups", (json_int_t)NFV_STAT_GET(nf->st.wakeups),
 			 "sleeping", __atomic_load_n(&shm->sleeping, __ATOMIC_RELAXED) == 1);

@@ -419,12 +419,13 @@ apply_action(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf,
 	}
 }
 
+/* Take back one burst from @nf's TX ring. */
 static void
 drain_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 {
 	struct nfv_hdomain *hd = nf->hd;
 	struct nfv_desc descs[NFV_BURST];
-	int n, i, reason;
+	int n, i, reason, rejected = 0;
 
 	n = nfv_ring_dequeue_burst(&nf->tx, descs, NFV_BURST);
 	if (n <= 0) {
@@ -444,15 +445,14 @@ drain_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 			NFV_STAT_ADD(d->tot.rejects[reason], 1);
 			SW_WARN("slot %u (%s): rejected descriptor: %s", nf->slot,
 				nf->name, nfv_reject_name(reason));
+			rejected++;
 			continue;
 		case NFV_DESC_DROP:
-			NFV_STAT_ADD(nf->st.tx_pkts, 1);
 			drop(d, hd, desc->buf, reason);
 			continue;
 		case NFV_DESC_OK:
 			break;
 		}
-		NFV_STAT_ADD(nf->st.tx_pkts, 1);
 		/* The validated lengths, kept from this private copy; the
 		 * mbuf takes them if the packet leaves through a port. */
 		meta = &hd->meta[desc->buf];
@@ -461,6 +461,8 @@ drain_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 		meta->from_nf = 1;
 		apply_action(d, hd, desc->buf, desc);
 	}
+	/* Returned to us: every descriptor but the rejected ones. */
+	NFV_STAT_ADD(nf->st.tx_pkts, (uint64_t)(n - rejected));
 }
 
 struct reclaim_ctx {

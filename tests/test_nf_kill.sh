@@ -26,6 +26,15 @@ wait_for "[ \$(ctl nf list | jq '.nfs[] | select(.name == \"victim\") | .lent') 
 	|| fail "the stopped victim holds no buffer"
 held=$(ctl nf list | jq '.nfs[] | select(.name == "victim") | .lent')
 note "the stopped victim holds $held buffers"
+# Where they wait: a frozen NF takes nothing from its RX ring, and
+# whatever sits in its rings is part of what it was lent.
+wait_for "[ \$(ctl nf list | jq '.nfs[] | select(.name == \"victim\") | .rx_queued') -gt 0 ]" 5 \
+	|| fail "nothing waits in the frozen victim's RX ring: $(ctl nf list)"
+v=$(ctl nf list | jq -c '.nfs[] | select(.name == "victim")')
+q=$(echo "$v" | jq '.rx_queued + .tx_queued')
+[ "$(echo "$v" | jq .rx_queued)" -le 1024 ] && [ "$q" -le "$(echo "$v" | jq .lent)" ] ||
+	fail "ring fill of the frozen victim does not add up: $v"
+note "frozen victim: $(echo "$v" | jq -c '{lent, rx_queued, tx_queued}')"
 kill -KILL "$A"
 wait_for "[ \$(ctl nf list | jq '[.nfs[] | select(.name == \"victim\")] | length') = 0 ]" 5 \
 	|| fail "slot of the killed NF not reclaimed: $(ctl nf list)"
