@@ -22,6 +22,10 @@
 #include "validate.h"
 
 #define RTE_LOGTYPE_NFV_SWITCH RTE_LOGTYPE_USER1
+/* The per-packet steps, folded into the burst loops that call them. */
+#define HOT static inline __attribute__((always_inline))
+/* Drops are rare: kept out of the hot loops. */
+#define COLD static __attribute__((noinline, cold))
 #define HOUSEKEEP_EVERY 64u
 #define CTL_PER_ROUND 8u
 
@@ -42,14 +46,14 @@
  * and length in meta[buf] (from_nf) until it leaves through a port, so a
  * hop from NF to NF never touches the mbuf.
  */
-static void
+HOT void
 pkt_done(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf)
 {
 	nfv_flow_put(&d->ft, hd->meta[buf].chain);
 	d->inflight--;
 }
 
-static void
+COLD void
 drop(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, enum nfv_pkt_drop why)
 {
 	NFV_STAT_ADD(d->tot.drops[why], 1);
@@ -81,7 +85,7 @@ flush_port(struct nfv_daemon *d, struct nfv_port *p)
 	p->ntx = 0;
 }
 
-static void
+HOT void
 to_port(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, uint16_t port)
 {
 	struct nfv_pkt_meta *meta = &hd->meta[buf];
@@ -111,8 +115,15 @@ to_port(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, uint16_t por
 		flush_port(d, p);
 }
 
-/* Wake the NF only if it sleeps and has consumed since the last wake-up:
- * a slot that keeps `sleeping` set cannot make us spin on syscalls. */
+/*
+ * Wake the NF only if it sleeps and has consumed since the last wake-up:
+ * a slot that keeps `sleeping` set cannot make us spin on syscalls.
+ *
+ * No fence here: after a burst this load may pass our store of the RX
+ * producer index, so an NF that goes to sleep at that very moment can be
+ * missed.  sweep_sleepers() closes that window once a housekeeping round
+ * (a fence costs as much as the rest of a burst's hop on this path).
+ */
 static void
 kick(struct nfv_nf *nf)
 {
@@ -120,9 +131,6 @@ kick(struct nfv_nf *nf)
 	uint64_t one = 1;
 	uint32_t cons;
 
-	/* Full fence pairs with NetLib's fence between storing sleeping = 1
-	 * and re-checking the RX ring: one of the two sees the other. */
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	if (!__atomic_load_n(&slot->sleeping, __ATOMIC_RELAXED))
 		return;
 	/* Only now the NF's consumer index: a busy NF costs no second
@@ -211,7 +219,7 @@ cross_domain(struct nfv_daemon *d, struct nfv_hdomain *hd, struct nfv_hdomain *t
 	return 0;
 }
 
-static void
+HOT void
 to_service(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, uint16_t service,
 	   int entry)
 {
@@ -264,7 +272,7 @@ to_service(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, uint16_t 
 }
 
 /* Send a packet to hop @hop of its chain. */
-static void
+HOT void
 to_hop(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, unsigned int hop)
 {
 	struct nfv_pkt_meta *meta = &hd->meta[buf];
@@ -377,7 +385,7 @@ rx_ports(struct nfv_daemon *d)
 }
 
 /* Move a packet returned by an NF on according to its (checked) action. */
-static void
+HOT void
 apply_action(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf,
 	     const struct nfv_desc *desc)
 {
@@ -679,12 +687,39 @@ housekeep_domain(struct nfv_daemon *d, struct nfv_hdomain *hd)
 	}
 }
 
+/*
+ * The other half of kick(): one full fence, paired with NetLib's fence
+ * between storing sleeping = 1 and re-checking its RX ring, then a doorbell
+ * for every sleeping NF with entries waiting.  Either the NF saw our entries
+ * before sleeping, or we see it sleeping now: a doorbell lost to the race in
+ * kick() costs one housekeeping round, not the NF's sleep timeout.
+ */
+static void
+sweep_sleepers(struct nfv_daemon *d)
+{
+	uint32_t i, s;
+
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	for (i = 0; i < d->nwdom; i++) {
+		struct nfv_hdomain *hd = d->wdom[i];
+
+		for (s = 0; s < hd->dom.region.layout.p.nslots; s++) {
+			struct nfv_nf *nf = &hd->nf[s];
+
+			if (__atomic_load_n(&nf->state, __ATOMIC_ACQUIRE) == NF_RUNNING &&
+			    nf->rx.local != __atomic_load_n(&nf->rx.shm->cons, __ATOMIC_RELAXED))
+				kick(nf);
+		}
+	}
+}
+
 static void
 housekeep(struct nfv_daemon *d)
 {
 	nfv_worker_fn fn;
 	uint32_t i;
 
+	sweep_sleepers(d);
 	for (i = 0; i < d->nwdom; i++)
 		housekeep_domain(d, d->wdom[i]);
 	nfv_affinity_sweep(&d->aff, d->svc, rte_get_tsc_cycles());
