@@ -32,6 +32,12 @@ cpu_relax(void)
  * each other as soon as one runs dry instead of at the end of a scheduler
  * time slice (milliseconds); alone on its CPU the yield returns at once.
  * After NETLIB_YIELD_US of that, idle_poll() returns 1: time to sleep.
+ *
+ * Under a real-time policy a yield only reaches tasks of the same
+ * priority, and a lower one sharing the CPU would wait out the whole
+ * yielding phase: there the NF goes to sleep right after the spin.  The
+ * policy is read at each idle spell (once, not per poll), so a change
+ * made from outside (chrt) takes effect.
  */
 struct idle {
 	unsigned int polls;
@@ -42,6 +48,7 @@ static inline int
 idle_poll(struct idle *st)
 {
 	int64_t now;
+	int pol;
 
 	if (st->polls < NETLIB_SPIN_POLLS) {
 		st->polls++;
@@ -49,10 +56,14 @@ idle_poll(struct idle *st)
 		return 0;
 	}
 	now = netlib_now_us();
-	if (st->polls++ == NETLIB_SPIN_POLLS)
+	if (st->polls++ == NETLIB_SPIN_POLLS) {
+		pol = sched_getscheduler(0);
+		if (pol == SCHED_FIFO || pol == SCHED_RR)
+			return 1;
 		st->since_us = now;
-	else if (now - st->since_us >= NETLIB_YIELD_US)
+	} else if (now - st->since_us >= NETLIB_YIELD_US) {
 		return 1;
+	}
 	sched_yield();
 	return 0;
 }

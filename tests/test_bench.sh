@@ -3,7 +3,7 @@
 # nfv-bench smoke test: one short round of nfvisor (chain 1), the
 # floor-ring cost floor and testpmd io, plus nfvisor's latency and CPU
 # use, on real hugepages and net_null/net_memif ports; checks the JSON
-# schema and that every figure is a positive number (< 20 s).
+# schema, that every figure is a positive number and the PNG plot (< 20 s).
 . "$(dirname "$0")/lib.sh"
 
 need_root_hugepages 256
@@ -22,7 +22,7 @@ echo "$out" | grep -q "64..1518" || fail "no clear error for --sizes 32: $out"
 
 "$BENCH" --build-dir "$B" --quick --runs 1 --warmup 0.2 --duration 0.5 \
 	--systems nfvisor,floor-ring,testpmd-io --nfs fwd --chains 1 \
-	--json "$T/bench.json" >"$T/table.txt" 2>"$T/progress.txt" ||
+	--json "$T/bench.json" --plot "$T/bench.png" >"$T/table.txt" 2>"$T/progress.txt" ||
 	{ cat "$T/progress.txt" "$T/table.txt"; fail "nfv-bench failed"; }
 cat "$T/table.txt"
 J=$T/bench.json
@@ -54,4 +54,11 @@ jq -e '.[] | select(.system == "nfvisor") |
 	(.cpu_half_load_pct.daemon > 0)' "$J" >/dev/null ||
 	fail "bad latency or CPU fields: $(jq -c '.[] | select(.system == "nfvisor")' "$J")"
 grep -q "chain 1 fwd / floor-ring (64 B)" "$T/table.txt" || fail "the table has no target line"
+# The plot: a PNG where gnuplot is installed, else a clear note and none.
+if command -v gnuplot >/dev/null; then
+	[ "$(head -c 8 "$T/bench.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
+		fail "--plot wrote no PNG: $(cat "$T/progress.txt")"
+else
+	grep -q "gnuplot not found" "$T/progress.txt" || fail "no note that gnuplot is missing"
+fi
 note "nfv-bench --quick subset: JSON schema and figures OK"
