@@ -18,7 +18,7 @@
 #define NETLIB_SPIN_POLLS 8
 /** Idle time, yielding the CPU between polls, before the run loop sleeps
  *  on its doorbell. */
-#define NETLIB_YIELD_US 200
+#define NETLIB_YIELD_US 20
 /** Longest sleep of the run loop, so a lost doorbell costs at most this. */
 #define NETLIB_SLEEP_MS 100
 /** Re-check period of the CTL-reply ring while waiting for a reply. */
