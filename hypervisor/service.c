@@ -267,8 +267,6 @@ nfv_service_pick_flow(struct nfv_service *s, uint32_t flow_hash)
 
 	if (unlikely(s->n == 0))
 		return NULL;
-	if (flow_hash == 0)
-		return s->m[nfv_service_hrw(s, 0)].nf;
 	key = aff_key_of(s->id, flow_hash);
 	sig = aff_sig(flow_hash, s->id);
 	/* Most packets belong to a flow seen a moment ago: one compare
