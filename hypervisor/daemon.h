@@ -106,6 +106,7 @@ struct nfv_nf {
 	uint16_t service, instance;
 	char name[NFV_NF_NAME_MAX];
 	uint32_t kick_cons;		/* RX cons when last woken */
+	uint8_t recheck;		/* kick() saw it awake: sweep again */
 	uint16_t nstage;
 	uint8_t stage_entry[NFV_BURST];
 	struct nfv_desc stage[NFV_BURST];

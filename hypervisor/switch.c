@@ -121,9 +121,10 @@ to_port(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, uint16_t por
  *
  * No fence here: after a burst this load may pass our store of the RX
  * producer index, so an NF that goes to sleep at that very moment can be
- * missed.  sweep_sleepers() closes that window once a housekeeping round
- * (a fence after every burst was about a tenth of the worker's time on a
- * chain of 4: it waits for the RX ring's lines to leave the NF's core).
+ * missed.  An NF seen awake is marked for sweep_sleepers() to look at again
+ * after the next fence, once a housekeeping round (a fence after every
+ * burst was about a tenth of the worker's time on a chain of 4: it waits
+ * for the RX ring's lines to leave the NF's core).
  */
 static void
 kick(struct nfv_nf *nf)
@@ -132,8 +133,10 @@ kick(struct nfv_nf *nf)
 	uint64_t one = 1;
 	uint32_t cons;
 
-	if (!__atomic_load_n(&slot->sleeping, __ATOMIC_RELAXED))
+	if (!__atomic_load_n(&slot->sleeping, __ATOMIC_RELAXED)) {
+		nf->recheck = 1;
 		return;
+	}
 	/* Only now the NF's consumer index: a busy NF costs no second
 	 * cross-core load per burst. */
 	cons = __atomic_load_n(&nf->rx.shm->cons, __ATOMIC_RELAXED);
@@ -690,10 +693,13 @@ housekeep_domain(struct nfv_daemon *d, struct nfv_hdomain *hd)
 
 /*
  * The other half of kick(): one full fence, paired with NetLib's fence
- * between storing sleeping = 1 and re-checking its RX ring, then a doorbell
- * for every sleeping NF with entries waiting.  Either the NF saw our entries
- * before sleeping, or we see it sleeping now: a doorbell lost to the race in
- * kick() costs one housekeeping round, not the NF's sleep timeout.
+ * between storing sleeping = 1 and re-checking its RX ring, then kick()
+ * again every NF that kick() last saw awake and that has entries waiting.
+ * Either the NF saw our entries before sleeping, or we see it sleeping now:
+ * a doorbell lost to the race in kick() costs one housekeeping round, not
+ * the NF's sleep timeout.  Only NFs we handed packets to since are looked
+ * at, so an NF that plays with its indices gets no more doorbells than
+ * bursts it was given.
  */
 static void
 sweep_sleepers(struct nfv_daemon *d)
@@ -707,6 +713,9 @@ sweep_sleepers(struct nfv_daemon *d)
 		for (s = 0; s < hd->dom.region.layout.p.nslots; s++) {
 			struct nfv_nf *nf = &hd->nf[s];
 
+			if (!nf->recheck)
+				continue;
+			nf->recheck = 0;
 			if (__atomic_load_n(&nf->state, __ATOMIC_ACQUIRE) == NF_RUNNING &&
 			    nf->rx.local != __atomic_load_n(&nf->rx.shm->cons, __ATOMIC_RELAXED))
 				kick(nf);

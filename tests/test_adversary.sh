@@ -24,10 +24,18 @@ t0=$(date +%s)
 	--flip --other-slots --json >"$T/adv.json" 2>"$T/adv.err" &
 APID=$!
 PIDS="$PIDS $APID"
-# The daemon answers throughout.
+# The daemon answers throughout, and however the adversary flips its
+# `sleeping` flag, it rings the adversary's doorbell at most once per
+# burst handed to it (so at most once per packet).
 while kill -0 "$APID" 2>/dev/null; do
 	kill -0 "$DPID" 2>/dev/null || { tail -20 "$T/d.log"; fail "nfvisord died under attack"; }
 	ctl status >/dev/null || fail "nfvisord stopped answering under attack"
+	a=$(ctl nf list | jq -c '[.nfs[] | select(.name == "adversary")][0] // empty')
+	if [ -n "$a" ]; then
+		[ "$(echo "$a" | jq '.wakeups <= .rx_pkts')" = true ] ||
+			fail "more doorbells than packets for the adversary: $a"
+		note "adversary slot: $(echo "$a" | jq -c '{rx_pkts, wakeups, sleeping}')"
+	fi
 	sleep 0.5
 done
 wait "$APID" || fail "nfv-adversary failed: $(cat "$T/adv.err")"

@@ -11,7 +11,9 @@
  *   - garbage control requests (unknown types, REGISTER again, FLOW_ADD with
  *     nonsense keys and hops);
  *   - descriptor fields flipped by a second thread while the daemon may be
- *     reading them (--flip);
+ *     reading them, and the slot's `sleeping` flag flipped with them, so
+ *     the daemon's doorbell logic sees an NF forever falling asleep and
+ *     waking (--flip);
  *   - ring indices running backwards or far ahead (--corrupt-every), which
  *     gets the slot quarantined: it then attaches again;
  *   - the same into other slots of its domain (--other-slots).
@@ -335,6 +337,9 @@ flipper(void *arg)
 			continue;
 		}
 		e = (struct nfv_desc *)ctx->tx.entries;
+		/* Asleep, awake: the daemon must not ring more doorbells
+		 * than bursts it hands us. */
+		__atomic_store_n(&ctx->slot->sleeping, (uint32_t)(rng & 1), __ATOMIC_RELAXED);
 		for (i = 0; i < 64; i++) {
 			rng ^= rng << 13;
 			rng ^= rng >> 7;
