@@ -386,6 +386,7 @@ usage(FILE *out)
 "      --corrupt-every MS   corrupt a ring index every MS ms, which gets the\n"
 "                           slot quarantined; attach again (default 0: never)\n"
 "      --flip               a second thread flips fields of TX descriptors\n"
+"                           and the slot's sleeping flag\n"
 "                           while the daemon may be reading them\n"
 "      --other-slots        also write garbage into other slots' TX rings\n"
 "                           (their NFs get quarantined)\n"
