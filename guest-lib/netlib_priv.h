@@ -128,10 +128,7 @@ netlib_now_us(void)
 static inline int64_t
 netlib_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return netlib_now_us() / 1000;
 }
 
 /** Has netlib_stop() been called on @ctx? */

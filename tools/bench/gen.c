@@ -28,8 +28,8 @@
  */
 #include <errno.h>
 #include <getopt.h>
-#include <sched.h>
 #include <inttypes.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
