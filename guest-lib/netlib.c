@@ -60,7 +60,9 @@ ctx_rings(struct netlib_ctx *ctx)
 	    nfv_ring_init(&ctx->ctl, ctx->base + off[NFV_RING_CTL], h->ctl_entries,
 			  h->ctl_msg_size, 1) < 0 ||
 	    nfv_ring_init(&ctx->ctl_reply, ctx->base + off[NFV_RING_CTL_REPLY],
-			  h->ctl_entries, h->ctl_msg_size, 0) < 0) {
+			  h->ctl_entries, h->ctl_msg_size, 0) < 0 ||
+	    nfv_ring_init(&ctx->peer_in, ctx->base + off[NFV_RING_PEER], h->ring_entries,
+			  h->desc_size, 0) < 0) {
 		netlib_set_error("slot %u: cannot set up its rings", ctx->slot_idx);
 		return -EINVAL;
 	}
@@ -80,8 +82,9 @@ ctx_bufs(struct netlib_ctx *ctx)
 	/* Descriptor offsets and lengths are 16-bit: no data beyond 64 KiB. */
 	ctx->buf_room = h->buf_stride > UINT16_MAX ? UINT16_MAX : h->buf_stride;
 	ctx->descs = calloc(h->ring_entries, sizeof(*ctx->descs));
+	ctx->peer_descs = calloc(h->ring_entries, sizeof(*ctx->peer_descs));
 	ctx->pkts = calloc(h->nbufs, sizeof(*ctx->pkts));
-	if (!ctx->descs || !ctx->pkts) {
+	if (!ctx->descs || !ctx->peer_descs || !ctx->pkts) {
 		netlib_set_error("out of memory for %u packet handles", h->nbufs);
 		return -ENOMEM;
 	}
@@ -168,7 +171,8 @@ ctx_release_stale(struct netlib_ctx *ctx)
  * slot that is not registered gets no packets, so whatever sits on its RX
  * ring was sent to a previous NF of this peer and taken back by nfvisord
  * when that NF left: those buffers may belong to other packets by now and
- * must not be touched.  A fresh slot has an empty ring.
+ * must not be touched (the same for its PEER ring).  A fresh slot has
+ * empty rings.
  */
 static int
 ctx_claim_slot(struct netlib_ctx *ctx)
@@ -181,8 +185,10 @@ ctx_claim_slot(struct netlib_ctx *ctx)
 	if (ret < 0)
 		return ret;
 	ret = nfv_ring_dequeue_burst(&ctx->rx, ctx->descs, ctx->hdr.ring_entries);
+	if (ret >= 0)
+		ret = nfv_ring_dequeue_burst(&ctx->peer_in, ctx->descs, ctx->hdr.ring_entries);
 	if (ret < 0) {
-		netlib_set_error("slot %u: the RX ring index is corrupt (written by nfvisord or by another party of the domain)",
+		netlib_set_error("slot %u: the RX or PEER ring index is corrupt (written by nfvisord or by another party of the domain)",
 				 ctx->slot_idx);
 		return -EPROTO;
 	}
@@ -196,6 +202,7 @@ ctx_free(struct netlib_ctx *ctx)
 	if (ctx->wake_fd >= 0)
 		close(ctx->wake_fd);
 	free(ctx->descs);
+	free(ctx->peer_descs);
 	free(ctx->pkts);
 	free(ctx);
 }

@@ -38,6 +38,7 @@ struct netlib_pkt {
 	uint32_t flow_hash;	/* from the RX descriptor */
 	uint16_t dest;		/* service or port for TONF / OUT */
 	uint8_t action;		/* enum nfv_action */
+	uint8_t direct;		/* hops it may be handed on directly */
 };
 
 struct netlib_ctx {
@@ -52,7 +53,11 @@ struct netlib_ctx {
 	struct nfv_ring tx;		/* NF -> host descriptors */
 	struct nfv_ring ctl;		/* NF -> host requests */
 	struct nfv_ring ctl_reply;	/* host -> NF replies */
+	struct nfv_ring peer_in;	/* linked upstream NF -> us */
+	struct nfv_ring peer_out;	/* us -> the NF we are linked to */
+	uint32_t out_next;		/* slot->direct_next peer_out is for */
 	struct nfv_desc *descs;		/* burst staging, ring_entries */
+	struct nfv_desc *peer_descs;	/* the same for peer_out */
 	struct netlib_pkt *pkts;	/* one handle per buffer */
 	uint32_t buf_room;		/* buf_stride, capped to 16 bits */
 	int wake_fd;			/* eventfd netlib_stop() writes */

@@ -99,8 +99,13 @@ publish_count(uint64_t *dst, uint64_t total, unsigned int n, int partial)
 		__atomic_store_n(dst, total, __ATOMIC_RELAXED);
 }
 
-int
-netlib_rx_burst(struct netlib_ctx *ctx, struct netlib_pkt **pkts, unsigned int n)
+/*
+ * Take up to @n descriptors off @r into handles at @pkts: each checked
+ * from the private copy, a bad one counted and skipped.
+ * @return handles filled, or -EPROTO if @r's producer index is corrupt.
+ */
+static inline int
+rx_ring(struct netlib_ctx *ctx, struct nfv_ring *r, struct netlib_pkt **pkts, unsigned int n)
 {
 	const uint32_t nbufs = ctx->hdr.nbufs;
 	const uint32_t room = ctx->buf_room;
@@ -109,11 +114,9 @@ netlib_rx_burst(struct netlib_ctx *ctx, struct netlib_pkt **pkts, unsigned int n
 	unsigned int i, got = 0;
 	int ret;
 
-	if (n > ctx->hdr.ring_entries)
-		n = ctx->hdr.ring_entries;
-	ret = nfv_ring_dequeue_burst(&ctx->rx, ctx->descs, n);
+	ret = nfv_ring_dequeue_burst(r, ctx->descs, n);
 	if (ret < 0)
-		return ring_corrupt(ctx, "RX");
+		return ret;
 	for (i = 0; i < (unsigned int)ret; i++) {
 		const struct nfv_desc *d = &ctx->descs[i];
 		struct netlib_pkt *p;
@@ -128,53 +131,130 @@ netlib_rx_burst(struct netlib_ctx *ctx, struct netlib_pkt **pkts, unsigned int n
 		p->flow_hash = d->flow_hash;
 		p->action = NFV_ACT_NEXT;
 		p->dest = 0;
+		p->direct = d->flags & NFV_DESC_DIRECT_MASK;
 		/* The address from the descriptor, not from p: no load of
 		 * p (a cache miss at times) stands before the prefetch. */
 		__builtin_prefetch(bufs + d->buf * stride + d->data_off);
 		pkts[got++] = p;
 	}
-	if (got) {
-		ctx->stats.rx_pkts += got;
-		publish_count(&ctx->slot->nf_rx_pkts, ctx->stats.rx_pkts, got, got < n);
-	}
 	return (int)got;
 }
 
 int
+netlib_rx_burst(struct netlib_ctx *ctx, struct netlib_pkt **pkts, unsigned int n)
+{
+	int got, more;
+
+	if (n > ctx->hdr.ring_entries)
+		n = ctx->hdr.ring_entries;
+	/* What the NF before us handed over directly is further along its
+	 * chain than what the host sends: it goes first. */
+	got = rx_ring(ctx, &ctx->peer_in, pkts, n);
+	if (got < 0)
+		return ring_corrupt(ctx, "PEER");
+	more = rx_ring(ctx, &ctx->rx, pkts + got, n - (unsigned int)got);
+	if (more < 0)
+		return ring_corrupt(ctx, "RX");
+	got += more;
+	if (got) {
+		ctx->stats.rx_pkts += (unsigned int)got;
+		publish_count(&ctx->slot->nf_rx_pkts, ctx->stats.rx_pkts, (unsigned int)got,
+			      (unsigned int)got < n);
+	}
+	return got;
+}
+
+/*
+ * The PEER ring of the NF the host linked us to (slot->direct_next), set
+ * up again whenever the host changes the link.  @return the ring, or NULL
+ * if we have no (usable) link.
+ */
+static struct nfv_ring *
+peer_out(struct netlib_ctx *ctx)
+{
+	uint32_t next = __atomic_load_n(&ctx->slot->direct_next, __ATOMIC_ACQUIRE);
+	uint64_t off[NFV_RINGS_PER_SLOT];
+
+	if (next == ctx->out_next)
+		return next ? &ctx->peer_out : NULL;
+	ctx->out_next = 0;
+	if (next == 0 || next - 1 >= ctx->hdr.nslots || next - 1 == ctx->slot_idx ||
+	    netlib_slot_rings(&ctx->hdr, ctx->base, next - 1, off) < 0 ||
+	    nfv_ring_init(&ctx->peer_out, ctx->base + off[NFV_RING_PEER], ctx->hdr.ring_entries,
+			  ctx->hdr.desc_size, 1) < 0)
+		return NULL;
+	ctx->out_next = next;
+	return &ctx->peer_out;
+}
+
+static inline struct nfv_desc
+tx_desc(const struct netlib_pkt *p, uint8_t flags)
+{
+	return (struct nfv_desc){
+		.buf = p->idx,
+		.data_off = (uint16_t)p->data_off,
+		.data_len = (uint16_t)p->data_len,
+		.action = p->action,
+		.flags = flags,
+		.dest = p->dest,
+		.flow_hash = p->flow_hash,
+	};
+}
+
+/*
+ * A packet going on (NEXT) that the host allowed one more direct hop goes
+ * to the linked NF's PEER ring while that has room; everything else to the
+ * host on TX.  Packets are taken in order, up to the first that fits in
+ * neither, so that the return value keeps its meaning.
+ */
+int
 netlib_tx_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts,
 		unsigned int n)
 {
+	struct nfv_desc *direct = ctx->peer_descs;
+	struct nfv_ring *out = NULL;
 	int room = nfv_ring_free_count(&ctx->tx);
-	unsigned int i;
+	int out_room = 0;
+	unsigned int i, nt = 0, nd = 0;
 	int ret;
 
 	if (room < 0)
 		return ring_corrupt(ctx, "TX");
-	if (n > (unsigned int)room)
-		n = (unsigned int)room;
 	for (i = 0; i < n; i++) {
 		const struct netlib_pkt *p = pkts[i];
 
-		ctx->descs[i] = (struct nfv_desc){
-			.buf = p->idx,
-			.data_off = (uint16_t)p->data_off,
-			.data_len = (uint16_t)p->data_len,
-			.action = p->action,
-			.dest = p->dest,
-			.flow_hash = p->flow_hash,
-		};
+		if (p->direct && p->action == NFV_ACT_NEXT) {
+			if (!out && (out = peer_out(ctx)) != NULL) {
+				out_room = nfv_ring_free_count(out);
+				/* Whatever the next NF did to its index is
+				 * its problem: we just stop handing over. */
+				if (out_room < 0)
+					out_room = 0;
+			}
+			if (out_room > 0) {
+				direct[nd++] = tx_desc(p, (uint8_t)(p->direct - 1));
+				out_room--;
+				continue;
+			}
+		}
+		if (nt == (unsigned int)room)
+			break;
+		ctx->descs[nt++] = tx_desc(p, 0);
 	}
-	ret = nfv_ring_enqueue_burst(&ctx->tx, ctx->descs, n);
-	if (ret < 0)
+	n = i;
+	if (nd && nfv_ring_enqueue_burst(out, direct, nd) != (int)nd)
+		return ring_corrupt(ctx, "PEER");
+	ret = nfv_ring_enqueue_burst(&ctx->tx, ctx->descs, nt);
+	if (ret != (int)nt)
 		return ring_corrupt(ctx, "TX");
-	for (i = 0; i < (unsigned int)ret; i++)
+	for (i = 0; i < n; i++)
 		ctx->stats.drop_pkts += pkts[i]->action == NFV_ACT_DROP;
-	if (ret) {
-		ctx->stats.tx_pkts += (unsigned int)ret;
-		publish_count(&ctx->slot->nf_tx_pkts, ctx->stats.tx_pkts, (unsigned int)ret,
-			      (unsigned int)ret < PUBLISH_FULL_BURST);
+	if (n) {
+		ctx->stats.tx_pkts += n;
+		publish_count(&ctx->slot->nf_tx_pkts, ctx->stats.tx_pkts, n,
+			      n < PUBLISH_FULL_BURST);
 	}
-	return ret;
+	return (int)n;
 }
 
 static const char *
@@ -215,6 +295,10 @@ netlib_host_check(struct netlib_ctx *ctx)
 	else if (gen != ctx->slot_gen)
 		netlib_set_error("nfvisord reclaimed slot %u (generation %u, %u at attach): restart the NF",
 				 ctx->slot_idx, gen, ctx->slot_gen);
+	else if (state == NFV_SLOT_QUARANTINED &&
+		 __atomic_load_n(&ctx->slot->why, __ATOMIC_RELAXED) == NFV_WHY_GROUP)
+		netlib_set_error("nfvisord quarantined slot %u: an NF it handed packets to directly, or got packets from, left (nfvisord --direct: linked NFs share fate): restart the NF",
+				 ctx->slot_idx);
 	else if (state == NFV_SLOT_QUARANTINED)
 		netlib_set_error("nfvisord quarantined slot %u (one of its rings was corrupted; see nfvisord's log): restart the NF (in a VM, the VM)",
 				 ctx->slot_idx);
@@ -287,9 +371,11 @@ run_sleep(struct netlib_ctx *ctx)
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	n = nfv_ring_count(&ctx->rx);
 	if (n == 0)
+		n = nfv_ring_count(&ctx->peer_in);
+	if (n == 0)
 		ret = netlib_wait(ctx, NFV_VEC_DATA, NETLIB_SLEEP_MS);
 	else if (n < 0)
-		ret = ring_corrupt(ctx, "RX");
+		ret = ring_corrupt(ctx, "RX or PEER");
 	/* Relaxed: a stale 1 only costs nfvisord one needless doorbell. */
 	__atomic_store_n(&ctx->slot->sleeping, 0, __ATOMIC_RELAXED);
 	return ret;

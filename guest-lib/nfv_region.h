@@ -14,8 +14,8 @@
  *  slot_off   +------------------------------------------------------+
  *             | struct nfv_slot [nslots]          (slot_size each)    |
  *  ring_off   +------------------------------------------------------+
- *             | slot 0: RX ring | TX ring | CTL ring | CTL-reply ring |
- *             | slot 1: RX ring | TX ring | CTL ring | CTL-reply ring |
+ *             | slot 0: RX | TX | CTL | CTL-reply | PEER              |
+ *             | slot 1: RX | TX | CTL | CTL-reply | PEER              |
  *             | ...             (each ring ring_stride bytes)         |
  *  buf_off    +------------------------------------------------------+  page aligned
  *             | buffer 0        (buf_stride bytes)                    |
@@ -51,8 +51,19 @@
  *
  * Rings are single-producer single-consumer.  RX: host produces, NF
  * consumes.  TX and CTL: NF produces, host consumes.  CTL-reply: host
- * produces, NF consumes.  Indices are free-running uint32_t; the entry of
- * index i is entries[i & (size - 1)].
+ * produces, NF consumes.  PEER: the NF the host linked to this slot
+ * (nfv_slot.direct_next of that NF names this slot) produces, this NF
+ * consumes; the host only reads its indices, to ring a sleeping consumer.
+ * Indices are free-running uint32_t; the entry of index i is
+ * entries[i & (size - 1)].
+ *
+ * Direct handoff (nfvisord --direct).  Inside one domain the host may link
+ * an NF to the one that follows it on its chains, and lets a packet skip
+ * the host for the next hops: an RX or PEER descriptor whose flags carry
+ * NFV_DESC_DIRECT_MASK = k > 0 may be handed, with action NEXT, straight to
+ * the linked NF's PEER ring with k - 1; the NF at the end of the run
+ * returns it to the host on its TX ring.  The host lent the buffer to the
+ * first NF of the run and accepts it back from any NF of the run.
  */
 #ifndef NFV_REGION_H
 #define NFV_REGION_H
@@ -66,7 +77,7 @@ extern "C" {
 /** "NFVISOR\0" little-endian: the first 8 bytes of every region. */
 #define NFV_REGION_MAGIC 0x00524f534956464eULL
 /** Bumped on any incompatible change of this file. */
-#define NFV_ABI_VERSION 1u
+#define NFV_ABI_VERSION 2u
 
 #define NFV_CACHE_LINE 64u
 #define NFV_REGION_HDR_SIZE 4096u
@@ -79,7 +90,8 @@ enum nfv_ring_kind {
 	NFV_RING_TX = 1,	/**< NF -> host packet descriptors */
 	NFV_RING_CTL = 2,	/**< NF -> host control requests */
 	NFV_RING_CTL_REPLY = 3,	/**< host -> NF control replies */
-	NFV_RINGS_PER_SLOT = 4,
+	NFV_RING_PEER = 4,	/**< linked upstream NF -> NF descriptors */
+	NFV_RINGS_PER_SLOT = 5,
 };
 
 /** Doorbell vectors of every peer (ivshmem MSI-X vectors / eventfds). */
@@ -132,8 +144,14 @@ enum nfv_slot_state {
 	NFV_SLOT_FREE = 0,	/**< nobody attached */
 	NFV_SLOT_ATTACHED = 1,	/**< a peer has the region, not registered yet */
 	NFV_SLOT_RUNNING = 2,	/**< registered; receives packets */
-	NFV_SLOT_QUARANTINED = 3, /**< broke the ring protocol; gets nothing */
+	NFV_SLOT_QUARANTINED = 3, /**< gets nothing: see nfv_slot.why */
 	NFV_SLOT_CLOSING = 4,	/**< peer gone, buffers being reclaimed */
+};
+
+/** Why a slot was quarantined (nfv_slot.why). */
+enum nfv_quarantine_why {
+	NFV_WHY_RING = 0,	/**< one of its ring indices was corrupted */
+	NFV_WHY_GROUP = 1,	/**< an NF it shared direct handoff with left */
 };
 
 /**
@@ -149,7 +167,8 @@ struct nfv_slot {
 	uint16_t instance_id;		/**< instance id assigned by the host */
 	uint32_t peer_id;		/**< ivshmem peer id of this slot */
 	uint64_t ring_off[NFV_RINGS_PER_SLOT]; /**< offsets of this slot's rings */
-	uint8_t host_pad[NFV_CACHE_LINE - 16 - 8 * NFV_RINGS_PER_SLOT];
+	uint32_t direct_next;		/**< linked NF: its slot + 1; 0 none */
+	uint32_t why;			/**< enum nfv_quarantine_why */
 
 	/* NF writes, host reads as an untrusted hint */
 	uint32_t sleeping;		/**< 1 while blocked on its doorbell */
@@ -189,10 +208,13 @@ struct nfv_desc {
 	uint16_t data_off;	/**< packet start, bytes from buffer start */
 	uint16_t data_len;	/**< packet length in bytes */
 	uint8_t action;		/**< enum nfv_action */
-	uint8_t flags;		/**< reserved, 0 */
+	uint8_t flags;		/**< RX, PEER: NFV_DESC_DIRECT_MASK; TX: 0 */
 	uint16_t dest;		/**< service id (TONF) or port id (OUT) */
 	uint32_t flow_hash;	/**< host: 5-tuple hash on RX; ignored on TX */
 };
+
+/** Descriptor flags: hops the packet may still be handed on directly. */
+#define NFV_DESC_DIRECT_MASK 0x07u
 
 /** Control message types. */
 enum nfv_ctl_type {

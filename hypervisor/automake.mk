@@ -7,6 +7,7 @@ hypervisor_nfvisord_SOURCES = \
 	hypervisor/chain.c \
 	hypervisor/classify.c hypervisor/classify.h \
 	hypervisor/daemon.h \
+	hypervisor/direct.c hypervisor/direct.h \
 	hypervisor/domains.c \
 	hypervisor/flow.c hypervisor/flow.h \
 	hypervisor/flow_ctl.c \

@@ -61,7 +61,8 @@ struct nfv_pkt_meta {
 	uint16_t data_off;	/* as the last validated descriptor gave them */
 	uint32_t flow_hash;	/* 5-tuple hash from a private header copy */
 	uint16_t data_len;
-	uint16_t pad;
+	uint8_t run;		/* NF hops after `hop` it may take directly */
+	uint8_t pad;
 };
 
 struct nfv_port_stats {
@@ -86,6 +87,7 @@ struct nfv_nf_stats {
 	uint64_t wakeups;		/* doorbells rung to wake it */
 	uint64_t ctl_msgs, ctl_bad;	/* control requests, rejected ones */
 	uint64_t reclaimed;		/* buffers taken back when it left */
+	uint64_t direct_in;		/* returned by it, handed to it directly */
 };
 
 /** Host-private side of one NF slot. */
@@ -106,6 +108,13 @@ struct nfv_nf {
 	uint16_t service, instance;
 	char name[NFV_NF_NAME_MAX];
 	uint32_t kick_cons;		/* RX cons when last woken */
+	uint32_t kick_peer_cons;	/* PEER cons when last woken for it */
+	struct nfv_nf *link;		/* --direct: NF it hands packets to */
+	struct nfv_nf *link_fixed;	/* the only NF `link` may ever name */
+	uint16_t group;			/* NFs linked to each other share fate:
+					 * a member's slot + 1; 0 none */
+	uint8_t linked_in;		/* an NF is linked to it: watch PEER */
+	uint8_t peer_kicked;		/* woken for PEER at kick_peer_cons */
 	uint8_t recheck;		/* kick() saw it awake: sweep again */
 	uint16_t nstage;
 	uint8_t stage_entry[NFV_BURST];
@@ -161,6 +170,7 @@ struct nfv_config {
 	uint8_t service_policy[NFV_MAX_SERVICE + 1]; /* enum nfv_lb_policy, by service id */
 	unsigned int stop_idle_ms;	/* 0 = run until signalled */
 	int wait_chain;			/* poll ports only once the chain runs */
+	int direct;			/* --direct: NF-to-NF handoff in a domain */
 	int json_stats;
 };
 
@@ -198,6 +208,9 @@ struct nfv_daemon {
 	uint32_t inflight;		/* packets admitted, not yet gone */
 	uint32_t capacity;		/* most packets in flight at once */
 	uint16_t next_instance;
+	int relink;			/* worker: NFs came or went, redo links */
+	uint32_t nlinked;		/* worker: NFs some NF is linked to */
+	struct nfv_nf *linked[NFV_MAX_DOMAINS * NFV_MAX_SLOTS];
 	struct nfv_totals tot;
 	uint64_t last_activity_ns;	/* worker: input or NF output last seen */
 	int active;			/* worker: some since the last look */
@@ -215,6 +228,8 @@ void nfv_ports_fini(struct nfv_daemon *d);
 void nfv_worker_loop(struct nfv_daemon *d);
 void nfv_worker_drain_all(struct nfv_daemon *d);
 int nfv_worker_call(struct nfv_daemon *d, nfv_worker_fn fn, void *arg, unsigned int timeout_ms);
+/* Stop serving @nf and take its buffers back; @why: enum nfv_quarantine_why. */
+void nfv_quarantine(struct nfv_daemon *d, struct nfv_nf *nf, uint32_t why, const char *msg);
 
 /* hypervisor/flow_ctl.c: nfvctl flow ... */
 int nfv_flow_ctl_register(struct nfv_daemon *d, struct nfv_ctl_server *srv);

@@ -58,6 +58,10 @@ nfv_usage(FILE *out, const char *prog)
 "                            (default 30; 0: never)\n"
 "      --wait-chain          receive from ports only while every service of the\n"
 "                            default chain has a running instance\n"
+"      --direct              let NFs of one domain hand packets straight to the\n"
+"                            next NF of their chain (single-instance services);\n"
+"                            NFs so linked share fate: when one leaves, the\n"
+"                            others of its group are quarantined and must restart\n"
 "      --stop-when-idle MS   exit once no packet moved for MS ms and nothing is in\n"
 "                            flight (for finite inputs such as pcap files)\n"
 "  -i, --stats-interval SEC  print live statistics every SEC seconds, e.g. 1 or 0.5\n"
@@ -357,7 +361,7 @@ parse_service_policy(struct nfv_config *c, const char *arg, const char **why)
 	return 0;
 }
 
-enum { OPT_REGION = 256, OPT_SLOTS, OPT_RING, OPT_BUF, OPT_WAIT, OPT_IDLE, OPT_SUMMARY,
+enum { OPT_REGION = 256, OPT_SLOTS, OPT_RING, OPT_BUF, OPT_WAIT, OPT_DIRECT, OPT_IDLE, OPT_SUMMARY,
        OPT_PORT_DOMAIN, OPT_CONFIG, OPT_SERVICE_POLICY, OPT_FLOW_TIMEOUT, OPT_PORT_CHAIN, OPT_SOCKET_GROUP };
 
 /* --socket-group GROUP: a group name or number. */
@@ -399,6 +403,7 @@ nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 		{ "service-policy", required_argument, NULL, OPT_SERVICE_POLICY },
 		{ "flow-timeout", required_argument, NULL, OPT_FLOW_TIMEOUT },
 		{ "wait-chain", no_argument, NULL, OPT_WAIT },
+		{ "direct", no_argument, NULL, OPT_DIRECT },
 		{ "stop-when-idle", required_argument, NULL, OPT_IDLE },
 		{ "stats-interval", required_argument, NULL, 'i' },
 		{ "summary", required_argument, NULL, OPT_SUMMARY },
@@ -476,6 +481,9 @@ nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 			break;
 		case OPT_WAIT:
 			c->wait_chain = 1;
+			break;
+		case OPT_DIRECT:
+			c->direct = 1;
 			break;
 		case OPT_IDLE:
 			if (parse_uint(optarg, 3600000, &c->stop_idle_ms) < 0 || c->stop_idle_ms == 0)

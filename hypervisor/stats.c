@@ -260,15 +260,29 @@ nfv_stats_ports(struct nfv_daemon *d)
  * the figure is clamped to the ring's size.
  */
 static json_int_t
+shm_queued(const struct nfv_ring_shm *shm, uint32_t size)
+{
+	uint32_t n = __atomic_load_n(&shm->prod, __ATOMIC_RELAXED) -
+		     __atomic_load_n(&shm->cons, __ATOMIC_RELAXED);
+
+	return (json_int_t)(n > size ? size : n);
+}
+
+static json_int_t
 ring_queued(const struct nfv_ring *r)
 {
-	uint32_t n;
+	return r->shm ? shm_queued(r->shm, r->size) : 0;
+}
 
-	if (!r->shm)
-		return 0;
-	n = __atomic_load_n(&r->shm->prod, __ATOMIC_RELAXED) -
-	    __atomic_load_n(&r->shm->cons, __ATOMIC_RELAXED);
-	return (json_int_t)(n > r->size ? r->size : n);
+/* The PEER ring, which the worker has no view of (direct.h). */
+static json_int_t
+peer_queued(const struct nfv_nf *nf)
+{
+	const struct nfv_region *r = &nf->hd->dom.region;
+
+	return shm_queued((const struct nfv_ring_shm *)(r->base +
+			  nfv_layout_ring_off(&r->layout, nf->slot, NFV_RING_PEER)),
+			  r->layout.p.ring_entries);
 }
 
 static json_t *
@@ -280,7 +294,9 @@ nf_json(const struct nfv_nf *nf, int state)
 
 	for (i = 0; i < NFV_REJECT_MAX; i++)
 		rejects += NFV_STAT_GET(nf->st.rejects[i]);
-	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b}",
+	uint32_t next = __atomic_load_n(&shm->direct_next, __ATOMIC_RELAXED);
+
+	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I}",
 			 "slot", (json_int_t)nf->slot, "domain", nf->hd->dom.name,
 			 "state", nfv_nf_state_name(state),
 			 "kind", nf->kind == NF_KIND_VM ? "vm" : "process",
@@ -295,7 +311,10 @@ nf_json(const struct nfv_nf *nf, int state)
 			 "tx_queued", ring_queued(&nf->tx),
 			 "rejects", (json_int_t)rejects,
 			 "wakeups", (json_int_t)NFV_STAT_GET(nf->st.wakeups),
-			 "sleeping", __atomic_load_n(&shm->sleeping, __ATOMIC_RELAXED) == 1);
+			 "sleeping", __atomic_load_n(&shm->sleeping, __ATOMIC_RELAXED) == 1,
+			 "peer_queued", peer_queued(nf),
+			 "direct_to", next ? (json_int_t)next - 1 : (json_int_t)-1,
+			 "direct_in", (json_int_t)NFV_STAT_GET(nf->st.direct_in));
 }
 
 json_t *

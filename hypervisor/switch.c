@@ -19,6 +19,7 @@
 
 #include "classify.h"
 #include "daemon.h"
+#include "direct.h"
 #include "validate.h"
 
 #define RTE_LOGTYPE_NFV_SWITCH RTE_LOGTYPE_USER1
@@ -147,8 +148,6 @@ kick(struct nfv_nf *nf)
 		NFV_STAT_ADD(nf->st.wakeups, 1);
 }
 
-static void quarantine(struct nfv_daemon *d, struct nfv_nf *nf, const char *why);
-
 static void
 flush_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 {
@@ -159,7 +158,7 @@ flush_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 		return;
 	n = nfv_ring_enqueue_burst_cached(&nf->rx, nf->stage, nf->nstage);
 	if (n < 0) {
-		quarantine(d, nf, "RX ring consumer index is corrupt");
+		nfv_quarantine(d, nf, NFV_WHY_RING, "RX ring consumer index is corrupt");
 		n = 0;
 	}
 	for (i = 0; i < n; i++)
@@ -267,7 +266,10 @@ to_service(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, uint16_t 
 		desc->data_len = m->data_len;
 	}
 	desc->action = NFV_ACT_NEXT;
-	desc->flags = 0;
+	/* --direct: the NF may pass it on by itself for this many hops. */
+	meta->run = meta->hop == NFV_HOP_NONE ? 0 :
+		nfv_direct_run(d, &d->ft.chain[meta->chain], meta->hop, nf);
+	desc->flags = meta->run;
 	desc->dest = 0;
 	desc->flow_hash = meta->flow_hash;
 	nf->stage_entry[nf->nstage++] = (uint8_t)entry;
@@ -437,12 +439,13 @@ drain_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 {
 	struct nfv_hdomain *hd = nf->hd;
 	struct nfv_desc descs[NFV_BURST];
+	enum nfv_verdict verdict;
 	int n, i, reason, rejected = 0;
 
 	n = nfv_ring_dequeue_burst(&nf->tx, descs, NFV_BURST);
 	if (n <= 0) {
 		if (n < 0)
-			quarantine(d, nf, "TX ring producer index is corrupt");
+			nfv_quarantine(d, nf, NFV_WHY_RING, "TX ring producer index is corrupt");
 		return;
 	}
 	d->active = 1;
@@ -450,8 +453,13 @@ drain_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 		const struct nfv_desc *desc = &descs[i];	/* private copy */
 		struct nfv_pkt_meta *meta;
 
-		switch (nfv_desc_validate(&hd->dom.owner, &hd->dom.region.layout,
-					  nf->slot, desc, &reason)) {
+		verdict = nfv_desc_validate(&hd->dom.owner, &hd->dom.region.layout,
+					    nf->slot, desc, &reason);
+		/* Lent to the NF a direct run started at? */
+		if (unlikely(verdict == NFV_DESC_REJECT) && reason == NFV_REJECT_OTHER_SLOT &&
+		    nf->group && nfv_direct_return(d, hd, nf, desc) == 0)
+			verdict = nfv_desc_check_len(&hd->dom.region.layout, desc, &reason);
+		switch (verdict) {
 		case NFV_DESC_REJECT:
 			NFV_STAT_ADD(nf->st.rejects[reason], 1);
 			NFV_STAT_ADD(d->tot.rejects[reason], 1);
@@ -499,6 +507,9 @@ detach_nf(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why)
 	uint32_t n;
 	uint16_t i;
 
+	/* Its direct-handoff group goes with it (direct.h). */
+	nfv_direct_leave(d, nf);
+	d->relink = 1;
 	/* Out of its service; nf->service stays for nf list and the summary
 	 * (removal is idempotent). */
 	if (nf->service)
@@ -511,8 +522,8 @@ detach_nf(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why)
 	return n;
 }
 
-static void
-quarantine(struct nfv_daemon *d, struct nfv_nf *nf, const char *why)
+void
+nfv_quarantine(struct nfv_daemon *d, struct nfv_nf *nf, uint32_t why, const char *msg)
 {
 	int expect = NF_RUNNING;
 
@@ -524,8 +535,9 @@ quarantine(struct nfv_daemon *d, struct nfv_nf *nf, const char *why)
 			return;
 	}
 	NFV_STAT_ADD(d->tot.quarantines, 1);
+	nfv_region_slot(&nf->hd->dom.region, nf->slot)->why = why;
 	nfv_region_slot(&nf->hd->dom.region, nf->slot)->state = NFV_SLOT_QUARANTINED;
-	SW_WARN("slot %u (%s) quarantined: %s", nf->slot, nf->name, why);
+	SW_WARN("slot %u (%s) quarantined: %s", nf->slot, nf->name, msg);
 	detach_nf(d, nf, NFV_DROP_QUARANTINE);
 }
 
@@ -578,6 +590,7 @@ ctl_register(struct nfv_daemon *d, struct nfv_nf *nf, const struct nfv_ctl_msg *
 		return -EPIPE;
 	}
 	slot->state = NFV_SLOT_RUNNING;
+	d->relink = 1;
 	RTE_LOG(INFO, NFV_SWITCH, "slot %u: %s registered as service %u instance %u\n",
 		nf->slot, nf->name, service, nf->instance);
 	return 0;
@@ -626,7 +639,7 @@ process_ctl(struct nfv_daemon *d, struct nfv_nf *nf)
 
 	n = nfv_ring_dequeue_burst(&nf->ctl, msgs, CTL_PER_ROUND);
 	if (n < 0) {
-		quarantine(d, nf, "CTL ring producer index is corrupt");
+		nfv_quarantine(d, nf, NFV_WHY_RING, "CTL ring producer index is corrupt");
 		return;
 	}
 	for (i = 0; i < n; i++) {
@@ -707,6 +720,7 @@ sweep_sleepers(struct nfv_daemon *d)
 	uint32_t i, s;
 
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	nfv_direct_sweep(d);
 	for (i = 0; i < d->nwdom; i++) {
 		struct nfv_hdomain *hd = d->wdom[i];
 
@@ -732,6 +746,10 @@ housekeep(struct nfv_daemon *d)
 	sweep_sleepers(d);
 	for (i = 0; i < d->nwdom; i++)
 		housekeep_domain(d, d->wdom[i]);
+	if (d->relink) {
+		d->relink = 0;
+		nfv_direct_relink(d);
+	}
 	nfv_affinity_sweep(&d->aff, d->svc, rte_get_tsc_cycles());
 	fn = __atomic_load_n(&d->call_fn, __ATOMIC_ACQUIRE);
 	if (fn) {
@@ -796,6 +814,8 @@ nfv_worker_loop(struct nfv_daemon *d)
 		}
 		for (p = 0; p < d->nports; p++)
 			flush_port(d, &d->port[p]);
+		if (d->nlinked)
+			nfv_direct_sweep(d);
 		if (++iter % HOUSEKEEP_EVERY == 0) {
 			housekeep(d);
 			if (idle_done(d)) {
@@ -814,6 +834,10 @@ nfv_worker_drain_all(struct nfv_daemon *d)
 	uint32_t i, s;
 	uint16_t p;
 
+	/* Everyone leaves: no group needs to take its others along. */
+	for (i = 0; i < d->nwdom; i++)
+		for (s = 0; s < d->wdom[i]->dom.region.layout.p.nslots; s++)
+			d->wdom[i]->nf[s].group = 0;
 	for (i = 0; i < d->nwdom; i++)
 		for (s = 0; s < d->wdom[i]->dom.region.layout.p.nslots; s++)
 			detach_nf(d, &d->wdom[i]->nf[s], NFV_DROP_SHUTDOWN);

@@ -433,6 +433,18 @@ host_rx(uint32_t buf, uint16_t off, uint16_t len)
 	ck_assert_int_eq(nfv_ring_enqueue_burst(&fh.rx, &d, 1), 1);
 }
 
+/* As host_rx(), allowing the NF @flags (NFV_DESC_DIRECT_MASK) direct hops. */
+static void
+host_rx_direct(uint32_t buf, uint8_t flags)
+{
+	struct nfv_desc d = {
+		.buf = buf, .data_off = 128, .data_len = 64, .action = NFV_ACT_NEXT,
+		.flags = flags, .flow_hash = 0x1000 + buf,
+	};
+
+	ck_assert_int_eq(nfv_ring_enqueue_burst(&fh.rx, &d, 1), 1);
+}
+
 static uint8_t *
 host_buf(uint32_t buf)
 {
@@ -1341,6 +1353,136 @@ START_TEST(tx_corrupt_index)
 END_TEST
 
 /* ------------------------------------------------------------------ */
+/* Direct handoff (nfvisord --direct): PEER rings */
+
+#define LINKED_SLOT 3u		/* the NF our slot is linked to */
+
+/* The consumer's view of slot @s's PEER ring. */
+static void
+peer_view(struct nfv_ring *r, uint32_t s, int producer)
+{
+	ck_assert_int_eq(nfv_ring_init(r, ring_of(fh.base, fh.hdr, s, NFV_RING_PEER),
+				       test_geom.ring_entries, sizeof(struct nfv_desc), producer), 0);
+}
+
+START_TEST(direct_goes_to_linked_peer)
+{
+	struct netlib_ctx *ctx = attach_ok();
+	struct netlib_pkt *p[4];
+	struct nfv_ring peer;
+	struct nfv_desc d[4];
+
+	peer_view(&peer, LINKED_SLOT, 0);
+	fh.slot->direct_next = LINKED_SLOT + 1;
+	host_rx_direct(1, 2);		/* two more hops allowed: goes on, 1 left */
+	host_rx_direct(2, 0);		/* none: back to the host */
+	host_rx_direct(3, 1);		/* allowed, but the NF drops it */
+	host_rx_direct(4, 1);
+	ck_assert_int_eq(netlib_rx_burst(ctx, p, 4), 4);
+	ck_assert_int_eq(netlib_pkt_set_action(p[2], NETLIB_ACT_DROP, 0), 0);
+	ck_assert_int_eq(netlib_tx_burst(ctx, p, 4), 4);
+
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&peer, d, 4), 2);
+	ck_assert_uint_eq(d[0].buf, 1);
+	ck_assert_uint_eq(d[0].flags, 1);
+	ck_assert_uint_eq(d[0].action, NFV_ACT_NEXT);
+	ck_assert_uint_eq(d[0].flow_hash, 0x1001);
+	ck_assert_uint_eq(d[1].buf, 4);
+	ck_assert_uint_eq(d[1].flags, 0);
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&fh.tx, d, 4), 2);
+	ck_assert_uint_eq(d[0].buf, 2);
+	ck_assert_uint_eq(d[0].flags, 0);
+	ck_assert_uint_eq(d[1].buf, 3);
+	ck_assert_uint_eq(d[1].action, NFV_ACT_DROP);
+	ck_assert_uint_eq(d[1].flags, 0);
+	netlib_detach(ctx);
+}
+END_TEST
+
+/* No link, a link to ourselves or to no slot: everything to the host. */
+START_TEST(direct_needs_a_valid_link)
+{
+	static const uint32_t links[] = { 0, NFV_PEER_SLOT(NF_PEER) + 1, 4 + 1, UINT32_MAX };
+	struct netlib_ctx *ctx = attach_ok();
+	struct netlib_pkt *p;
+	struct nfv_desc d;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		fh.slot->direct_next = links[i];
+		p = NULL;
+		host_rx_direct(i, 3);
+		ck_assert_int_eq(netlib_rx_burst(ctx, &p, 1), 1);
+		ck_assert_int_eq(netlib_tx_burst(ctx, &p, 1), 1);
+		ck_assert_int_eq(nfv_ring_dequeue_burst(&fh.tx, &d, 1), 1);
+		ck_assert_uint_eq(d.buf, i);
+	}
+	netlib_detach(ctx);
+}
+END_TEST
+
+/* A full PEER ring: the packet goes by the host instead, order kept. */
+START_TEST(direct_full_peer_falls_back_to_host)
+{
+	struct netlib_ctx *ctx = attach_ok();
+	struct netlib_pkt *p[8];
+	struct nfv_ring up, peer;
+	struct nfv_desc fill = { .buf = 15, .data_off = 128, .data_len = 64 }, d[8];
+	uint32_t i;
+
+	peer_view(&up, LINKED_SLOT, 1);
+	peer_view(&peer, LINKED_SLOT, 0);
+	for (i = 0; i < test_geom.ring_entries - 2; i++)
+		ck_assert_int_eq(nfv_ring_enqueue_burst(&up, &fill, 1), 1);
+	fh.slot->direct_next = LINKED_SLOT + 1;
+	for (i = 0; i < 5; i++)
+		host_rx_direct(i, 1);
+	ck_assert_int_eq(netlib_rx_burst(ctx, p, 5), 5);
+	ck_assert_int_eq(netlib_tx_burst(ctx, p, 5), 5);
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&peer, d, 8), (int)test_geom.ring_entries);
+	ck_assert_uint_eq(d[6].buf, 0);
+	ck_assert_uint_eq(d[7].buf, 1);
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&fh.tx, d, 8), 3);
+	ck_assert_uint_eq(d[0].buf, 2);
+	ck_assert_uint_eq(d[2].buf, 4);
+	netlib_detach(ctx);
+}
+END_TEST
+
+/* What the NF before us handed over comes first, with its hops left; bad
+ * entries on the PEER ring are skipped like bad RX entries. */
+START_TEST(rx_takes_peer_ring_first)
+{
+	struct netlib_ctx *ctx = attach_ok();
+	struct netlib_pkt *p[4];
+	struct nfv_ring up;
+	struct nfv_desc in[2] = {
+		{ .buf = 7, .data_off = 128, .data_len = 64, .action = NFV_ACT_NEXT, .flags = 1 },
+		{ .buf = 99, .data_off = 128, .data_len = 64 },
+	};
+	struct nfv_desc d;
+	struct netlib_stats st;
+
+	peer_view(&up, NFV_PEER_SLOT(NF_PEER), 1);
+	host_buf(7)[128] = 0x77;
+	host_buf(2)[128] = 0x22;
+	host_rx_direct(2, 0);
+	ck_assert_int_eq(nfv_ring_enqueue_burst(&up, in, 2), 2);
+	ck_assert_int_eq(netlib_rx_burst(ctx, p, 4), 2);
+	ck_assert_uint_eq(((uint8_t *)netlib_pkt_data(p[0]))[0], 0x77);
+	ck_assert_uint_eq(((uint8_t *)netlib_pkt_data(p[1]))[0], 0x22);
+	ck_assert_int_eq(netlib_stats(ctx, &st), 0);
+	ck_assert_uint_eq(st.rx_invalid, 1);
+	/* Its hop left goes nowhere without a link. */
+	ck_assert_int_eq(netlib_tx_burst(ctx, p, 1), 1);
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&fh.tx, &d, 1), 1);
+	ck_assert_uint_eq(d.buf, 7);
+	ck_assert_uint_eq(d.flags, 0);
+	netlib_detach(ctx);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
 /* Run loop */
 
 struct run_state {
@@ -1934,6 +2076,10 @@ netlib_suite(void)
 	tcase_add_test(tc, tx_writes_descriptors);
 	tcase_add_test(tc, tx_honours_full_ring);
 	tcase_add_test(tc, tx_corrupt_index);
+	tcase_add_test(tc, direct_goes_to_linked_peer);
+	tcase_add_test(tc, direct_needs_a_valid_link);
+	tcase_add_test(tc, direct_full_peer_falls_back_to_host);
+	tcase_add_test(tc, rx_takes_peer_ring_first);
 
 	tc = tcase(s, "run", 1);
 	tcase_add_test(tc, run_requires_registration);

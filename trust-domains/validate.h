@@ -34,22 +34,30 @@ enum nfv_verdict {
  * @return the verdict.  On OK and DROP the buffer has moved from lent to
  *         held in @t; on REJECT @t is unchanged.
  */
+/** The length half of nfv_desc_validate(), for a buffer already taken back. */
 static inline enum nfv_verdict
-nfv_desc_validate(struct nfv_owner_table *t, const struct nfv_layout *l,
-		  uint16_t slot, const struct nfv_desc *d, int *reason)
+nfv_desc_check_len(const struct nfv_layout *l, const struct nfv_desc *d, int *reason)
 {
-	enum nfv_desc_reject rej = nfv_owner_return(t, d->buf, slot);
 	uint64_t end = (uint64_t)d->data_off + (uint64_t)d->data_len;
 
-	if (rej != NFV_REJECT_NONE) {
-		*reason = rej;
-		return NFV_DESC_REJECT;
-	}
 	if (end > l->p.buf_stride || d->data_len < NFV_MIN_FRAME) {
 		*reason = NFV_DROP_BAD_LENGTH;
 		return NFV_DESC_DROP;
 	}
 	return NFV_DESC_OK;
+}
+
+static inline enum nfv_verdict
+nfv_desc_validate(struct nfv_owner_table *t, const struct nfv_layout *l,
+		  uint16_t slot, const struct nfv_desc *d, int *reason)
+{
+	enum nfv_desc_reject rej = nfv_owner_return(t, d->buf, slot);
+
+	if (rej != NFV_REJECT_NONE) {
+		*reason = rej;
+		return NFV_DESC_REJECT;
+	}
+	return nfv_desc_check_len(l, d, reason);
 }
 
 #endif /* NFV_VALIDATE_H */

@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * direct.c - links, groups and returns of direct handoff (direct.h).
+ */
+#include <unistd.h>
+
+#include <rte_log.h>
+
+#include "direct.h"
+
+#define RTE_LOGTYPE_NFV_DIRECT RTE_LOGTYPE_USER1
+
+static int
+running(const struct nfv_nf *nf)
+{
+	return __atomic_load_n(&nf->state, __ATOMIC_ACQUIRE) == NF_RUNNING;
+}
+
+/* Tell NetLib (the slot's host line) which NF @nf hands packets to. */
+static void
+publish_link(struct nfv_nf *nf)
+{
+	struct nfv_slot *slot = nfv_region_slot(&nf->hd->dom.region, nf->slot);
+
+	__atomic_store_n(&slot->direct_next, nf->link ? nf->link->slot + 1u : 0u,
+			 __ATOMIC_RELEASE);
+}
+
+/*
+ * The NF @nf should hand its packets to: the single instance, in @nf's
+ * domain, of the service that follows @nf's on the default chain or a
+ * port's chain (the first such hop found).  Flow-rule chains follow the
+ * links only where they agree (nfv_direct_run() checks every packet).
+ */
+static struct nfv_nf *
+wanted_link(const struct nfv_daemon *d, const struct nfv_nf *nf)
+{
+	uint16_t ids[NFV_FLOW_MAX_PORTS + 1];
+	unsigned int n = 0, i, h;
+	uint16_t p;
+
+	if (!running(nf) || nf->service == 0 || d->svc[nf->service].n != 1)
+		return NULL;
+	ids[n++] = NFV_DEFAULT_CHAIN;
+	for (p = 0; p < d->nports && p < NFV_FLOW_MAX_PORTS; p++)
+		if (d->ft.port_chain[p] != NFV_DEFAULT_CHAIN)
+			ids[n++] = d->ft.port_chain[p];
+	for (i = 0; i < n; i++) {
+		const struct nfv_chain *c = &d->ft.chain[ids[i]];
+
+		for (h = 0; h + 1 < c->nhops; h++) {
+			const struct nfv_service *s;
+			struct nfv_nf *next;
+
+			if (c->hop[h].type != HOP_NF || c->hop[h].id != nf->service ||
+			    c->hop[h + 1].type != HOP_NF || c->hop[h + 1].id == nf->service)
+				continue;
+			s = &d->svc[c->hop[h + 1].id];
+			if (s->n != 1)
+				continue;
+			next = s->m[s->live[0]].nf;
+			if (next->hd == nf->hd && running(next))
+				return next;
+		}
+	}
+	return NULL;
+}
+
+/* @a and @b are linked: one group (numbered by a member's slot + 1). */
+static void
+join(struct nfv_nf *a, struct nfv_nf *b)
+{
+	struct nfv_hdomain *hd = a->hd;
+	uint16_t old;
+	uint32_t s;
+
+	if (!a->group && !b->group) {
+		a->group = b->group = a->slot + 1u;
+	} else if (!a->group) {
+		a->group = b->group;
+	} else if (!b->group) {
+		b->group = a->group;
+	} else if (a->group != b->group) {
+		old = b->group;
+		for (s = 0; s < hd->dom.region.layout.p.nslots; s++)
+			if (hd->nf[s].group == old)
+				hd->nf[s].group = a->group;
+	}
+}
+
+void
+nfv_direct_relink(struct nfv_daemon *d)
+{
+	uint32_t i, s;
+
+	if (!d->cfg.direct)
+		return;
+	d->nlinked = 0;
+	for (i = 0; i < d->nwdom; i++) {
+		struct nfv_hdomain *hd = d->wdom[i];
+		uint32_t nslots = hd->dom.region.layout.p.nslots;
+
+		for (s = 0; s < nslots; s++)
+			hd->nf[s].linked_in = 0;
+		for (s = 0; s < nslots; s++) {
+			struct nfv_nf *nf = &hd->nf[s];
+			struct nfv_nf *want = wanted_link(d, nf);
+
+			/* Only ever to the same NF: packets lent for the old
+			 * link may still be on their way. */
+			if (want && nf->link_fixed && want != nf->link_fixed)
+				want = NULL;
+			if (want != nf->link) {
+				nf->link = want;
+				publish_link(nf);
+				if (want) {
+					nf->link_fixed = want;
+					join(nf, want);
+					RTE_LOG(INFO, NFV_DIRECT, "slot %u (%s) hands packets directly to slot %u (%s)\n",
+						nf->slot, nf->name, want->slot, want->name);
+				}
+			}
+			if (nf->link)
+				nf->link->linked_in = 1;
+		}
+		for (s = 0; s < nslots; s++)
+			if (hd->nf[s].linked_in)
+				d->linked[d->nlinked++] = &hd->nf[s];
+	}
+}
+
+static void
+unlink_nf(struct nfv_nf *nf)
+{
+	nf->link = NULL;
+	nf->link_fixed = NULL;
+	nf->linked_in = 0;
+	nf->peer_kicked = 0;
+	publish_link(nf);
+}
+
+void
+nfv_direct_leave(struct nfv_daemon *d, struct nfv_nf *nf)
+{
+	struct nfv_hdomain *hd = nf->hd;
+	uint16_t g = nf->group;
+	uint16_t members[NFV_MAX_SLOTS];
+	uint32_t s, n = 0;
+
+	nf->group = 0;
+	unlink_nf(nf);
+	if (!g)
+		return;
+	/* Dissolve the group first, so that the quarantines below (which
+	 * come back here) do not cascade. */
+	for (s = 0; s < hd->dom.region.layout.p.nslots; s++) {
+		struct nfv_nf *m = &hd->nf[s];
+
+		if (m->group != g)
+			continue;
+		m->group = 0;
+		unlink_nf(m);
+		members[n++] = (uint16_t)s;
+	}
+	for (s = 0; s < n; s++)
+		nfv_quarantine(d, &hd->nf[members[s]], NFV_WHY_GROUP,
+			       "an NF it shared direct handoff with left");
+	d->relink = 1;
+}
+
+int
+nfv_direct_return(struct nfv_daemon *d, struct nfv_hdomain *hd, struct nfv_nf *nf,
+		  const struct nfv_desc *desc)
+{
+	struct nfv_owner_table *own = &hd->dom.owner;
+	uint32_t buf = desc->buf;
+	struct nfv_pkt_meta *meta;
+	const struct nfv_chain *c;
+	unsigned int k, last;
+	uint16_t o;
+
+	if (!nf->group || buf >= own->nbufs)
+		return -1;
+	o = own->owner[buf];
+	meta = &hd->meta[buf];
+	if (o >= own->nslots || hd->nf[o].group != nf->group || meta->run == 0)
+		return -1;
+	/* The packet's chain after the hop it was lent at, as far as its run
+	 * went: @nf must stand there. */
+	c = &d->ft.chain[meta->chain];
+	last = (unsigned int)meta->hop + meta->run;
+	for (k = meta->hop + 1u; k <= last && k < c->nhops; k++)
+		if (c->hop[k].type == HOP_NF && c->hop[k].id == nf->service)
+			break;
+	if (k > last || k >= c->nhops)
+		return -1;
+	if (nfv_owner_return(own, buf, o) != NFV_REJECT_NONE)
+		return -1;
+	meta->hop = (uint8_t)k;
+	meta->run = 0;
+	NFV_STAT_ADD(nf->st.direct_in, 1);
+	return 0;
+}
+
+void
+nfv_direct_sweep(struct nfv_daemon *d)
+{
+	uint64_t one = 1;
+	uint32_t i;
+
+	for (i = 0; i < d->nlinked; i++) {
+		struct nfv_nf *nf = d->linked[i];
+		const struct nfv_region *r = &nf->hd->dom.region;
+		const struct nfv_ring_shm *shm;
+		uint32_t prod, cons;
+
+		if (!__atomic_load_n(&nfv_region_slot(r, nf->slot)->sleeping, __ATOMIC_RELAXED) ||
+		    !nf->linked_in || !running(nf))
+			continue;
+		shm = (const struct nfv_ring_shm *)(r->base +
+			nfv_layout_ring_off(&r->layout, nf->slot, NFV_RING_PEER));
+		prod = __atomic_load_n(&shm->prod, __ATOMIC_RELAXED);
+		cons = __atomic_load_n(&shm->cons, __ATOMIC_RELAXED);
+		/* Nothing waiting, or nothing consumed since the last doorbell
+		 * (a slot faking sleep gets one per entry it took at most). */
+		if (prod == cons || (nf->peer_kicked && cons == nf->kick_peer_cons))
+			continue;
+		nf->kick_peer_cons = cons;
+		nf->peer_kicked = 1;
+		if (write(nf->efd[NFV_VEC_DATA], &one, sizeof(one)) == sizeof(one))
+			NFV_STAT_ADD(nf->st.wakeups, 1);
+	}
+}

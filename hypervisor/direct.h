@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * direct.h - direct handoff between the NFs of one domain (--direct).
+ *
+ * The worker links an NF to the NF that follows it on a chain when both
+ * services have exactly one instance in the same domain.  A packet lent to
+ * the first NF of a run of links may then travel NF to NF through PEER
+ * rings (nfv_region.h) and come back to the worker only from the last one:
+ * the worker pays one hop for the whole run.
+ *
+ * Ownership stays with the worker's books: the buffer is lent to the first
+ * NF of the run, and the worker accepts it back from any NF of that run,
+ * once.  Where a buffer sits inside the run the worker cannot know, so the
+ * NFs linked to each other form a group that shares fate: when one leaves
+ * (exit, crash, unregister, quarantine), every other NF of its group is
+ * quarantined, which takes back every buffer lent to any of them and stops
+ * accepting anything they return.  A link, once made, may only be dropped
+ * and remade to the same NF, so a group only grows until it is dissolved.
+ *
+ * Worker thread only.
+ */
+#ifndef NFV_DIRECT_H
+#define NFV_DIRECT_H
+
+#include "daemon.h"
+
+/**
+ * Hops after @hop of chain @c that a packet lent to @nf at @hop may take
+ * without the worker: consecutive NF hops whose single instance is the
+ * previous one's link.  0 when @nf has no link (the common case: one
+ * load).
+ */
+static inline uint8_t
+nfv_direct_run(const struct nfv_daemon *d, const struct nfv_chain *c, unsigned int hop,
+	       const struct nfv_nf *nf)
+{
+	unsigned int k, run = 0;
+
+	if (!nf->link)
+		return 0;
+	for (k = hop + 1; k < c->nhops && run < NFV_DESC_DIRECT_MASK; k++) {
+		const struct nfv_service *s;
+
+		if (c->hop[k].type != HOP_NF)
+			break;
+		s = &d->svc[c->hop[k].id];
+		if (s->n != 1 || s->m[s->live[0]].nf != nf->link)
+			break;
+		run++;
+		nf = nf->link;
+		if (!nf->link)
+			break;
+	}
+	return (uint8_t)run;
+}
+
+/** Recompute every NF's link (after an NF registered or left). */
+void nfv_direct_relink(struct nfv_daemon *d);
+
+/**
+ * @nf is leaving: unlink it and quarantine every other NF of its group.
+ * Call before its buffers are taken back.
+ */
+void nfv_direct_leave(struct nfv_daemon *d, struct nfv_nf *nf);
+
+/**
+ * @nf returned @desc, whose buffer is lent to another slot: accept it if
+ * @nf is on the packet's direct run from that slot, moving the buffer to
+ * held and the packet's hop to @nf's.
+ * @return 0 if accepted, -1 if not (the caller rejects it as before).
+ */
+int nfv_direct_return(struct nfv_daemon *d, struct nfv_hdomain *hd, struct nfv_nf *nf,
+		      const struct nfv_desc *desc);
+
+/**
+ * Ring every linked-to NF that sleeps with entries on its PEER ring (the
+ * NF upstream cannot).  Called every loop; without a fence before it, an
+ * NF falling asleep at that instant may be missed, so housekeeping calls
+ * it again after its fence.  An NF gets a doorbell for its PEER ring only
+ * if it consumed from it since the last one.
+ */
+void nfv_direct_sweep(struct nfv_daemon *d);
+
+#endif /* NFV_DIRECT_H */
