@@ -115,6 +115,8 @@ struct nfv_nf {
 					 * a member's slot + 1; 0 none */
 	uint8_t linked_in;		/* an NF is linked to it: watch PEER */
 	uint8_t peer_kicked;		/* woken for PEER at kick_peer_cons */
+	uint32_t peer_kick_mark;	/* its group's bursts at that doorbell */
+	uint32_t peer_kick_round;	/* housekeeping round of that doorbell */
 	uint8_t recheck;		/* kick() saw it awake: sweep again */
 	uint16_t nstage;
 	uint8_t stage_entry[NFV_BURST];
@@ -135,6 +137,8 @@ struct nfv_hdomain {
 	struct nfv_nf nf[NFV_MAX_SLOTS];
 	int pending_close;		/* atomic: a slot went CLOSING */
 	int untrusted;			/* its NFs follow chains, nothing else */
+	uint32_t group_bursts[NFV_MAX_SLOTS + 1]; /* bursts lent into each
+					 * direct-handoff group (by number) */
 	uint64_t copies_to[NFV_MAX_DOMAINS]; /* packets copied into domain [id] */
 };
 
@@ -209,6 +213,7 @@ struct nfv_daemon {
 	uint32_t capacity;		/* most packets in flight at once */
 	uint16_t next_instance;
 	int relink;			/* worker: NFs came or went, redo links */
+	uint32_t rounds;		/* worker: housekeeping rounds so far */
 	uint32_t nlinked;		/* worker: NFs some NF is linked to */
 	struct nfv_nf *linked[NFV_MAX_DOMAINS * NFV_MAX_SLOTS];
 	struct nfv_totals tot;

@@ -221,11 +221,22 @@ nfv_direct_sweep(struct nfv_daemon *d)
 			nfv_layout_ring_off(&r->layout, nf->slot, NFV_RING_PEER));
 		prod = __atomic_load_n(&shm->prod, __ATOMIC_RELAXED);
 		cons = __atomic_load_n(&shm->cons, __ATOMIC_RELAXED);
-		/* Nothing waiting, or nothing consumed since the last doorbell
-		 * (a slot faking sleep gets one per entry it took at most). */
-		if (prod == cons || (nf->peer_kicked && cons == nf->kick_peer_cons))
+		/*
+		 * Nothing waiting; or nothing consumed since the last doorbell;
+		 * or neither a burst lent into its group nor a housekeeping
+		 * round since.  Whatever an NF does with its indices and
+		 * `sleeping`, it gets no more PEER doorbells (and costs the
+		 * worker no more write()s) than its group got bursts from us
+		 * plus one a round; an honest NF that fell asleep again with
+		 * entries waiting waits a round at most.
+		 */
+		if (prod == cons || (nf->peer_kicked && (cons == nf->kick_peer_cons ||
+		    (nf->hd->group_bursts[nf->group] == nf->peer_kick_mark &&
+		     d->rounds == nf->peer_kick_round))))
 			continue;
 		nf->kick_peer_cons = cons;
+		nf->peer_kick_mark = nf->hd->group_bursts[nf->group];
+		nf->peer_kick_round = d->rounds;
 		nf->peer_kicked = 1;
 		if (write(nf->efd[NFV_VEC_DATA], &one, sizeof(one)) == sizeof(one))
 			NFV_STAT_ADD(nf->st.wakeups, 1);

@@ -171,8 +171,12 @@ flush_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 		     nf->stage_entry[i] ? NFV_DROP_ENTRY_FULL : NFV_DROP_RING_FULL);
 	}
 	nf->nstage = 0;
-	if (n > 0)
+	if (n > 0) {
+		/* What bounds the PEER doorbells of its group (direct.c). */
+		if (nf->group)
+			nf->hd->group_bursts[nf->group]++;
 		kick(nf);
+	}
 }
 
 /* Flow-consistent or least-loaded instance (service.h). */
@@ -743,6 +747,7 @@ housekeep(struct nfv_daemon *d)
 	nfv_worker_fn fn;
 	uint32_t i;
 
+	d->rounds++;
 	sweep_sleepers(d);
 	for (i = 0; i < d->nwdom; i++)
 		housekeep_domain(d, d->wdom[i]);

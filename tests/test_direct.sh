@@ -9,6 +9,11 @@
 #    other two are quarantined (their buffers may sit anywhere in the run),
 #    every buffer comes back, rx = tx + drops, and a restarted chain links
 #    and forwards again.
+# 3. A hostile NF linked to (nfv-adversary --flip: forged returns, its
+#    `sleeping` flag and PEER indices scribbled).  The NF before it stops
+#    trusting its PEER ring and returns packets to the daemon; the daemon
+#    keeps forwarding, rings the adversary a bounded number of times and
+#    accounts for everything.
 . "$(dirname "$0")/lib.sh"
 need_root_hugepages 160
 
@@ -61,18 +66,18 @@ rm -rf "$RUN"
 "$PCAPGEN" -o "$T/flows.pcap" -n 4096 -s 64 -f 256 >/dev/null || hard "pcapgen failed"
 start_daemon "$T/d2.log" --no-pci --vdev "net_pcap0,rx_pcap=$T/flows.pcap,infinite_rx=1" --vdev net_null1 \
 	-- -r "$RUN" --chain nf:1,nf:2,nf:3,port:1 --wait-chain --direct --summary "$T/summary2.json"
-start_nf A "$FWD" --service 1 --name a
-start_nf B "$FWD" --service 2 --name b
-start_nf C "$FWD" --service 3 --name c
+start_nf NA "$FWD" --service 1 --name a
+start_nf NB "$FWD" --service 2 --name b
+start_nf NC "$FWD" --service 3 --name c
 wait_for "nfs_running 3" 20 || fail "NFs did not register: $(ctl nf list)"
 wait_for "[ \$(ctl nf list | jq '.nfs[] | select(.name == \"c\") | .direct_in') -gt 100000 ]" 20 ||
 	fail "no traffic on the direct path: $(ctl nf list)"
 note "before the kill: $(ctl nf list | jq -c '[.nfs[] | {name, lent, direct_to, direct_in, peer_queued}]')"
-kill -KILL "$B"
-wait_exit "$A" 10 >/dev/null || fail "the first NF still runs after its group lost a member"
-wait_exit "$C" 10 >/dev/null || fail "the last NF still runs after its group lost a member"
-grep -q 'share fate' "$T/A.log" || fail "the first NF did not say why it stopped: $(cat "$T/A.log")"
-note "first NF: $(tail -1 "$T/A.log")"
+kill -KILL "$NB"
+wait_exit "$NA" 10 >/dev/null || fail "the first NF still runs after its group lost a member"
+wait_exit "$NC" 10 >/dev/null || fail "the last NF still runs after its group lost a member"
+grep -q 'share fate' "$T/NA.log" || fail "the first NF did not say why it stopped: $(cat "$T/NA.log")"
+note "first NF: $(tail -1 "$T/NA.log")"
 wait_for "[ \$(ctl nf list | jq '.nfs | length') = 0 ]" 5 || fail "slots not reclaimed: $(ctl nf list)"
 st=$(ctl stats)
 [ "$(echo "$st" | jq .totals.quarantines)" = 2 ] || fail "quarantines: $(echo "$st" | jq .totals.quarantines), want 2"
@@ -81,9 +86,9 @@ audit=$(ctl audit)
 note "after the kill: audit $(echo "$audit" | jq -c .), drops $(echo "$st" | jq -c '.drops | with_entries(select(.value > 0))')"
 
 # A new chain links again and forwards.
-start_nf A2 "$FWD" --service 1 --name a2
-start_nf B2 "$FWD" --service 2 --name b2
-start_nf C2 "$FWD" --service 3 --name c2
+start_nf NA2 "$FWD" --service 1 --name a2
+start_nf NB2 "$FWD" --service 2 --name b2
+start_nf NC2 "$FWD" --service 3 --name c2
 wait_for "nfs_running 3" 20 || fail "NFs did not register again: $(ctl nf list)"
 wait_for "[ \$(ctl nf list | jq '.nfs[] | select(.name == \"c2\") | .direct_in') -gt 100000 ]" 20 ||
 	fail "the new chain does not forward directly: $(ctl nf list)"
@@ -100,4 +105,45 @@ note "rx=$rx tx=$tx dropped=$dropped"
 [ "$(jq .audit.ok "$s")" = true ] || fail "buffer audit failed: $(jq -c .audit "$s")"
 [ "$(jq .audit.in_use "$s")" = 0 ] || fail "$(jq .audit.in_use "$s") buffers lost"
 [ "$(jq .totals.quarantines "$s")" = 2 ] || fail "quarantines at exit: $(jq .totals.quarantines "$s"), want 2"
-echo "PASS: direct handoff byte-exact through 3 NFs; a killed member takes its group down, nothing lost, the chain relinks"
+
+# 3. A hostile NF at the end of a linked pair.
+ADV=$B/tools/nfv-adversary
+[ -x "$ADV" ] || hard "$ADV not built"
+rm -rf "$RUN"
+start_daemon "$T/d3.log" --no-pci --vdev net_null0 --vdev net_null1 \
+	-- -r "$RUN" --chain nf:1,nf:2,port:1 --wait-chain --direct --summary "$T/summary3.json"
+start_nf G "$FWD" --service 1 --name good
+wait_for "nfs_running 1" 20 || fail "fwd did not register: $(ctl nf list)"
+"$ADV" --socket "$RUN/default.sock" --service 2 --duration 4 --flip --json >"$T/adv.json" 2>"$T/adv.err" &
+APID=$!
+PIDS="$PIDS $APID"
+wait_for "[ \"\$(ctl nf list | jq '.nfs[] | select(.name == \"good\") | .direct_to')\" -ge 0 ]" 10 ||
+	fail "the good NF was not linked to the adversary: $(ctl nf list)"
+g0=$(ctl nf list | jq '.nfs[] | select(.name == "good") | .rx_pkts')
+good=
+while kill -0 "$APID" 2>/dev/null; do
+	kill -0 "$DPID" 2>/dev/null || { tail -20 "$T/d3.log"; fail "nfvisord died under attack"; }
+	g=$(ctl nf list | jq -c '.nfs[] | select(.name == "good")')
+	[ -n "$g" ] && good=$g
+	sleep 0.5
+done
+wait "$APID" || fail "nfv-adversary failed: $(cat "$T/adv.err")"
+note "adversary: $(jq -c '{hostile_total, flipped_fields}' "$T/adv.json")"
+note "good NF during the attack: $(echo "$good" | jq -c '{state, rx_pkts, tx_pkts, direct_to, direct_in}')"
+[ "$(echo "$good" | jq -r .state)" = running ] || fail "the good NF did not survive the attack: $good"
+g1=$(echo "$good" | jq .rx_pkts)
+[ "$g1" -gt $((g0 + 100000)) ] || fail "the good NF starved during the attack ($g0 -> $g1)"
+[ "$(echo "$good" | jq .tx_pkts)" -gt 0 ] ||
+	fail "the good NF never returned a packet to the daemon: it trusted the hostile PEER ring"
+# The adversary leaving takes its group, the good NF, along.
+wait_exit "$G" 10 >/dev/null || fail "the good NF still runs after the adversary it was linked to left"
+kill -INT "$DPID"
+wait_exit "$DPID" 20 || fail "nfvisord did not stop on SIGINT"
+rc=$?
+[ "$rc" = 0 ] || { tail -20 "$T/d3.log"; fail "nfvisord exited with $rc"; }
+s=$T/summary3.json
+rx=$(jq .totals.rx "$s"); tx=$(jq .totals.tx "$s"); dropped=$(jq .totals.dropped "$s")
+note "rx=$rx tx=$tx dropped=$dropped rejects $(jq -c '.rejects | with_entries(select(.value > 0))' "$s")"
+[ "$rx" = $((tx + dropped)) ] || fail "rx $rx != tx $tx + dropped $dropped"
+jq -e '.audit.ok and .audit.in_use == 0' "$s" >/dev/null || fail "buffers lost: $(jq -c .audit "$s")"
+echo "PASS: direct handoff byte-exact through 3 NFs; a killed member takes its group down, nothing lost, the chain relinks; a hostile linked NF hurts nobody"

@@ -13,7 +13,9 @@
  *   - descriptor fields flipped by a second thread while the daemon may be
  *     reading them, and the slot's `sleeping` flag flipped with them, so
  *     the daemon's doorbell logic sees an NF forever falling asleep and
- *     waking (--flip);
+ *     waking, and its PEER ring's indices scribbled so that entries seem
+ *     to wait and be consumed all the time (--flip; with nfvisord
+ *     --direct the NF before it must hand over to the daemon instead);
  *   - ring indices running backwards or far ahead (--corrupt-every), which
  *     gets the slot quarantined: it then attaches again;
  *   - the same into other slots of its domain (--other-slots).
@@ -340,6 +342,12 @@ flipper(void *arg)
 		/* Asleep, awake: the daemon must not ring more doorbells
 		 * than bursts it hands us. */
 		__atomic_store_n(&ctx->slot->sleeping, (uint32_t)(rng & 1), __ATOMIC_RELAXED);
+		/* Entries seem to wait on our PEER ring and to be taken: the
+		 * daemon must not ring us for each, and the NF linked to us
+		 * must not trust the index. */
+		__atomic_store_n(&ctx->peer_in.shm->cons, (uint32_t)(rng >> 3), __ATOMIC_RELAXED);
+		__atomic_store_n(&ctx->peer_in.shm->prod, (uint32_t)(rng >> 3) + 1u + (uint32_t)(rng & 7),
+				 __ATOMIC_RELAXED);
 		for (i = 0; i < 64; i++) {
 			rng ^= rng << 13;
 			rng ^= rng >> 7;
