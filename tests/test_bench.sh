@@ -43,8 +43,8 @@ jq -e 'all(.[];
 	.mpps_min > 0 and .mpps_min <= .mpps_median and .mpps_median <= .mpps_max and
 	.gbps_median > 0 and .runs == 1)' "$J" >/dev/null ||
 	fail "bad throughput entries: $(cat "$J")"
-jq -e '.[] | select(.system == "nfvisor") | .nf == "fwd" and .chain_length == 1' "$J" >/dev/null ||
-	fail "nfvisor entry is not nf fwd, chain 1"
+jq -e '.[] | select(.system == "nfvisor") | .nf == "fwd" and .chain_length == 1 and .direct == true' \
+	"$J" >/dev/null || fail "nfvisor entry is not nf fwd, chain 1, with --direct"
 # Latency at 10, 50, 90 % with positive percentiles, and CPU use.
 jq -e '.[] | select(.system == "nfvisor") |
 	.latency_max_mpps > 0 and
