@@ -137,6 +137,7 @@ struct nfv_hdomain {
 	struct nfv_nf nf[NFV_MAX_SLOTS];
 	int pending_close;		/* atomic: a slot went CLOSING */
 	int untrusted;			/* its NFs follow chains, nothing else */
+	uint32_t inflight;		/* worker: admitted by its ports, not gone */
 	uint32_t group_bursts[NFV_MAX_SLOTS + 1]; /* bursts lent into each
 					 * direct-handoff group (by number) */
 	uint64_t copies_to[NFV_MAX_DOMAINS]; /* packets copied into domain [id] */
@@ -209,8 +210,9 @@ struct nfv_daemon {
 	struct nfv_service svc[NFV_MAX_SERVICE + 1];	/* by id; [0] unused */
 	struct nfv_affinity aff;	/* flow -> instance, every service */
 	struct nfv_flow_table ft;	/* rules and their chains */
-	uint32_t inflight;		/* packets admitted, not yet gone */
-	uint32_t capacity;		/* most packets in flight at once */
+	uint16_t rx_first;		/* worker: port polled first this round */
+	uint32_t capacity;		/* most packets in flight at once, per
+					 * domain (admitted by its ports) */
 	uint16_t next_instance;
 	int relink;			/* worker: NFs came or went, redo links */
 	uint32_t rounds;		/* worker: housekeeping rounds so far */

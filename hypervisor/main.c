@@ -108,9 +108,11 @@ setup_chains(struct nfv_daemon *d)
 	int ret;
 
 	/* While no more packets are in flight than one NF ring holds, no NF
-	 * ring of a linear chain can overflow. */
+	 * ring of a linear chain can overflow: that is each domain's window
+	 * (only chains that cross domains can see two). */
 	d->capacity = d->cfg.region.ring_entries;
-	ret = nfv_flow_init(&d->ft, "nfv_flows", NFV_MAX_RULES, d->capacity, d->hd->dom.numa_node);
+	ret = nfv_flow_init(&d->ft, "nfv_flows", NFV_MAX_RULES, d->capacity * NFV_MAX_DOMAINS,
+			    d->hd->dom.numa_node);
 	if (ret < 0) {
 		fprintf(stderr, PROG ": cannot create the flow table: %s\n", strerror(-ret));
 		return ret;

@@ -50,8 +50,12 @@
 HOT void
 pkt_done(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf)
 {
-	nfv_flow_put(&d->ft, hd->meta[buf].chain);
-	d->inflight--;
+	const struct nfv_pkt_meta *meta = &hd->meta[buf];
+
+	nfv_flow_put(&d->ft, meta->chain);
+	/* The window of the domain whose port admitted it (it may have been
+	 * copied into another since). */
+	d->port[meta->in_port].hd->inflight--;
 }
 
 COLD void
@@ -306,11 +310,15 @@ to_hop(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, unsigned int 
 	}
 }
 
-/* Packets the switch may still admit from ports. */
+/*
+ * Packets the switch may still admit from ports of domain @hd.  Each
+ * domain has a window of its own: an NF that stalls (frozen, or hostile)
+ * holds up the ports of its domain, not those of the others.
+ */
 static unsigned int
-admit_budget(const struct nfv_daemon *d)
+admit_budget(const struct nfv_daemon *d, const struct nfv_hdomain *hd)
 {
-	return d->inflight >= d->capacity ? 0 : d->capacity - d->inflight;
+	return hd->inflight >= d->capacity ? 0 : d->capacity - hd->inflight;
 }
 
 /* Every service of chain @id has a running instance. */
@@ -344,15 +352,25 @@ rx_ports(struct nfv_daemon *d)
 	struct rte_mbuf *pkts[NFV_BURST];
 	struct nfv_flow_key keys[NFV_BURST];
 	uint16_t chain_ids[NFV_BURST];
-	uint16_t p, i, n;
+	uint16_t k, p, i, n;
 
 	if (d->cfg.wait_chain && !chain_ready(d))
 		return;
-	for (p = 0; p < d->nports; p++) {
-		struct nfv_port *port = &d->port[p];
-		struct nfv_hdomain *hd = port->hd;
-		unsigned int budget = admit_budget(d);
+	/* Each round starts at the next port: ports sharing a full window
+	 * take turns at the room that frees up, none starves. */
+	if (++d->rx_first >= d->nports)
+		d->rx_first = 0;
+	for (k = 0; k < d->nports; k++) {
+		struct nfv_port *port;
+		struct nfv_hdomain *hd;
+		unsigned int budget;
 		uint64_t bytes = 0;
+
+		p = (uint16_t)(d->rx_first + k < d->nports ? d->rx_first + k :
+			       d->rx_first + k - d->nports);
+		port = &d->port[p];
+		hd = port->hd;
+		budget = admit_budget(d, hd);
 
 		/* Backpressure at chain entry: leave packets in the port's
 		 * queue (where the NIC counts what it cannot hold) rather than
@@ -374,7 +392,7 @@ rx_ports(struct nfv_daemon *d)
 			nfv_flow_key_parse(rte_pktmbuf_mtod(pkts[i], void *), pkts[i]->data_len,
 					   &keys[i]);
 		nfv_flow_classify(&d->ft, p, keys, n, chain_ids);
-		d->inflight += n;
+		hd->inflight += n;
 		for (i = 0; i < n; i++) {
 			uint32_t buf = nfv_pool_index(&hd->dom.pool, pkts[i]);
 			struct nfv_pkt_meta *meta = &hd->meta[buf];

@@ -5,5 +5,5 @@ tests_region_scan_SOURCES = tests/region_scan.c
 tests_region_scan_CFLAGS = $(AM_CFLAGS) -I$(top_srcdir)/tools
 tests_region_scan_LDADD = tools/libnfvpkt.la
 
-TESTS += tests/test_domains.sh
-EXTRA_DIST += tests/test_domains.sh
+TESTS += tests/test_domains.sh tests/test_window.sh
+EXTRA_DIST += tests/test_domains.sh tests/test_window.sh
