@@ -137,7 +137,6 @@ struct nfv_hdomain {
 	struct nfv_nf nf[NFV_MAX_SLOTS];
 	int pending_close;		/* atomic: a slot went CLOSING */
 	int untrusted;			/* its NFs follow chains, nothing else */
-	uint32_t inflight;		/* worker: admitted by its ports, not gone */
 	uint32_t group_bursts[NFV_MAX_SLOTS + 1]; /* bursts lent into each
 					 * direct-handoff group (by number) */
 	uint64_t copies_to[NFV_MAX_DOMAINS]; /* packets copied into domain [id] */
@@ -211,6 +210,7 @@ struct nfv_daemon {
 	struct nfv_affinity aff;	/* flow -> instance, every service */
 	struct nfv_flow_table ft;	/* rules and their chains */
 	uint16_t rx_first;		/* worker: port polled first this round */
+	uint32_t admitted[NFV_MAX_PORTS]; /* worker: in flight, by admitting port */
 	uint32_t capacity;		/* most packets in flight at once, per
 					 * domain (admitted by its ports) */
 	uint16_t next_instance;

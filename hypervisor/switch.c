@@ -53,9 +53,9 @@ pkt_done(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf)
 	const struct nfv_pkt_meta *meta = &hd->meta[buf];
 
 	nfv_flow_put(&d->ft, meta->chain);
-	/* The window of the domain whose port admitted it (it may have been
-	 * copied into another since). */
-	d->port[meta->in_port].hd->inflight--;
+	/* Counted by the port that admitted it (it may have been copied
+	 * into another domain since): see admit_budget(). */
+	d->admitted[meta->in_port]--;
 }
 
 COLD void
@@ -318,7 +318,15 @@ to_hop(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, unsigned int 
 static unsigned int
 admit_budget(const struct nfv_daemon *d, const struct nfv_hdomain *hd)
 {
-	return hd->inflight >= d->capacity ? 0 : d->capacity - hd->inflight;
+	uint32_t inflight = 0;
+	uint16_t p;
+
+	/* A few ports at most: summed here, once per port and round, so
+	 * that a packet's departure is one decrement of a hot array. */
+	for (p = 0; p < d->nports; p++)
+		if (d->port[p].hd == hd)
+			inflight += d->admitted[p];
+	return inflight >= d->capacity ? 0 : d->capacity - inflight;
 }
 
 /* Every service of chain @id has a running instance. */
@@ -392,7 +400,7 @@ rx_ports(struct nfv_daemon *d)
 			nfv_flow_key_parse(rte_pktmbuf_mtod(pkts[i], void *), pkts[i]->data_len,
 					   &keys[i]);
 		nfv_flow_classify(&d->ft, p, keys, n, chain_ids);
-		hd->inflight += n;
+		d->admitted[p] += n;
 		for (i = 0; i < n; i++) {
 			uint32_t buf = nfv_pool_index(&hd->dom.pool, pkts[i]);
 			struct nfv_pkt_meta *meta = &hd->meta[buf];
