@@ -3,5 +3,5 @@
 TESTS += tests/vm/kmod-boot.sh
 EXTRA_DIST += tests/vm/kmod-boot.sh tests/vm/kmod-probe.c
 # NF VMs through tools/nfv-vm (TCG) with nfvisord: also root and hugepages.
-TESTS += tests/vm/vm-chain.sh tests/vm/vm-idle.sh tests/vm/vm-kill.sh tests/vm/vm-domains.sh
-EXTRA_DIST += tests/vm/vm-chain.sh tests/vm/vm-idle.sh tests/vm/vm-kill.sh tests/vm/vm-domains.sh
+TESTS += tests/vm/vm-chain.sh tests/vm/vm-chain-direct.sh tests/vm/vm-idle.sh tests/vm/vm-kill.sh tests/vm/vm-domains.sh
+EXTRA_DIST += tests/vm/vm-chain.sh tests/vm/vm-chain-direct.sh tests/vm/vm-idle.sh tests/vm/vm-kill.sh tests/vm/vm-domains.sh

@@ -9,6 +9,11 @@
 # as kind "vm" from the moment QEMU connects.  Also times the guest's boot,
 # and checks `nfv-vm probe-accel` (what --accel auto would pick).
 #
+# With NFV_VM_DIRECT=1 (tests/vm/vm-chain-direct.sh) nfvisord runs with
+# --direct: the guest's NetLib hands packets straight to the host NF's PEER
+# ring, and the host NF returns them (fwd's direct_in + the guest's tx_pkts
+# = N, the first of them before the link is made).
+#
 # Exit: 0 pass, 1 fail, 77 skip (no root/hugepages, QEMU, guest kernel,
 # module, busybox-static, or NetLib without a VM backend), 99 error.
 # NFV_VM_PACKETS (default 4000) packets; NFV_VM_TIMEOUT (default 240) s.
@@ -39,9 +44,11 @@ N=${NFV_VM_PACKETS:-4000}
 TMO=${NFV_VM_TIMEOUT:-240}
 "$PCAPGEN" -o "$T/in.pcap" -n "$N" -s 60-1514 -f 64 --ipv6-share 25 >/dev/null || hard "pcapgen failed"
 
+DIRECT=()
+[ "${NFV_VM_DIRECT:-0}" = 1 ] && DIRECT=(--direct)
 start_daemon "$T/d.log" --no-pci --vdev "net_pcap0,rx_pcap=$T/in.pcap,tx_pcap=$T/out.pcap" \
 	-- -r "$RUN" --chain nf:1,nf:2,port:0 --wait-chain --stop-when-idle 2000 \
-	--summary "$T/summary.json"
+	--summary "$T/summary.json" "${DIRECT[@]}"
 
 t0=$(date +%s%N)
 start_vm VM rw-vm --accel tcg -- \
@@ -96,7 +103,16 @@ note "rx=$rx tx=$tx dropped=$dropped copies=$copies; guest NF at exit: $vm"
 [ "$(jq .totals.quarantines "$s")" = 0 ] || fail "an NF was quarantined"
 [ -n "$vm" ] || fail "the summary lists no NF of kind vm"
 [ "$(echo "$vm" | jq .rx_pkts)" = "$N" ] || fail "the guest NF got $(echo "$vm" | jq .rx_pkts) of $N packets"
-[ "$(echo "$vm" | jq .tx_pkts)" = "$N" ] || fail "the guest NF returned $(echo "$vm" | jq .tx_pkts) of $N packets"
+if [ ${#DIRECT[@]} = 0 ]; then
+	[ "$(echo "$vm" | jq .tx_pkts)" = "$N" ] || fail "the guest NF returned $(echo "$vm" | jq .tx_pkts) of $N packets"
+else
+	fwd=$(jq -c '.nfs[] | select(.name == "fwd")' "$s")
+	note "host NF at exit: $(echo "$fwd" | jq -c '{rx_pkts, tx_pkts, direct_in}')"
+	grep -q 'hands packets directly' "$T/d.log" || fail "the guest NF was not linked to the host NF"
+	[ "$(echo "$fwd" | jq .direct_in)" -gt 0 ] || fail "no packet went from the guest to the host NF directly"
+	[ $(($(echo "$vm" | jq .tx_pkts) + $(echo "$fwd" | jq .direct_in))) = "$N" ] ||
+		fail "guest returns + direct handoffs != $N: guest $vm, host $fwd"
+fi
 
 "$PCAPCHECK" --in "$T/in.pcap" --out "$T/out.pcap" --expect mac-swap,ttl ||
 	fail "output is not the input with MACs swapped and TTL decremented"
