@@ -99,6 +99,21 @@ wait_exit() {
 	wait "$1"
 }
 
+# stop_daemon SUMMARY LOG: Ctrl-C nfvisord, which must exit 0 within 20 s
+# with its summary (--summary SUMMARY) accounting for every packet (rx = tx
+# + dropped) and every buffer (audit ok, none in use).
+stop_daemon() {
+	local s=$1 log=$2 rc=0 rx tx dropped
+	kill -INT "$DPID"
+	wait_exit "$DPID" 20 >/dev/null || rc=$?
+	! kill -0 "$DPID" 2>/dev/null || fail "nfvisord did not stop on SIGINT"
+	[ "$rc" = 0 ] || { tail -20 "$log"; fail "nfvisord exited with $rc"; }
+	rx=$(jq .totals.rx "$s"); tx=$(jq .totals.tx "$s"); dropped=$(jq .totals.dropped "$s")
+	note "summary: rx $rx tx $tx dropped $dropped; audit $(jq -c '.audit | del(.domains)' "$s")"
+	[ "$rx" = $((tx + dropped)) ] || fail "rx $rx != tx $tx + dropped $dropped"
+	jq -e '.audit.ok and .audit.in_use == 0' "$s" >/dev/null || fail "buffers lost: $(jq -c .audit "$s")"
+}
+
 # ---- VM tests (tests/vm/*.sh): NFs in QEMU guests through tools/nfv-vm ----
 NFVVM=$top_srcdir/tools/nfv-vm
 

@@ -59,15 +59,7 @@ tx0=$(ctl stats | jq .totals.tx)
 wait_for "[ \$(ctl stats | jq .totals.tx) -gt $((tx0 + 10000)) ]" 20 ||
 	fail "no forwarding after the attack: $(ctl stats | jq -c .totals)"
 
-kill -INT "$DPID"
-wait_exit "$DPID" 20 || fail "nfvisord did not stop on SIGINT"
-rc=$?
-[ "$rc" = 0 ] || { tail -20 "$T/d.log"; fail "nfvisord exited with $rc"; }
-s=$T/summary.json
-rx=$(jq .totals.rx "$s"); tx=$(jq .totals.tx "$s"); dropped=$(jq .totals.dropped "$s")
-note "summary: rx $rx tx $tx dropped $dropped; audit $(jq -c '.audit | del(.domains)' "$s")"
-[ "$rx" = $((tx + dropped)) ] || fail "rx $rx != tx $tx + dropped $dropped"
-jq -e '.audit.ok and .audit.in_use == 0' "$s" >/dev/null || fail "buffers lost: $(jq -c .audit "$s")"
+stop_daemon "$T/summary.json" "$T/d.log"
 # Hostile input is logged at a bounded rate: a few lines a second at most.
 # (The switch's warnings: rejected descriptors, quarantines; at most one a
 # second per kind.  Attach/leave lines come once per adversary attach.)

@@ -93,17 +93,8 @@ wait_for "nfs_running 3" 20 || fail "NFs did not register again: $(ctl nf list)"
 wait_for "[ \$(ctl nf list | jq '.nfs[] | select(.name == \"c2\") | .direct_in') -gt 100000 ]" 20 ||
 	fail "the new chain does not forward directly: $(ctl nf list)"
 
-kill -INT "$DPID"
-wait_exit "$DPID" 20 || fail "nfvisord did not stop on SIGINT"
-rc=$?
-cat "$T/d2.log"
-[ "$rc" = 0 ] || fail "nfvisord exited with $rc"
+stop_daemon "$T/summary2.json" "$T/d2.log"
 s=$T/summary2.json
-rx=$(jq .totals.rx "$s"); tx=$(jq .totals.tx "$s"); dropped=$(jq .totals.dropped "$s")
-note "rx=$rx tx=$tx dropped=$dropped"
-[ "$rx" = $((tx + dropped)) ] || fail "rx $rx != tx $tx + dropped $dropped"
-[ "$(jq .audit.ok "$s")" = true ] || fail "buffer audit failed: $(jq -c .audit "$s")"
-[ "$(jq .audit.in_use "$s")" = 0 ] || fail "$(jq .audit.in_use "$s") buffers lost"
 [ "$(jq .totals.quarantines "$s")" = 2 ] || fail "quarantines at exit: $(jq .totals.quarantines "$s"), want 2"
 
 # 3. A hostile NF at the end of a linked pair.
@@ -137,13 +128,6 @@ g1=$(echo "$good" | jq .rx_pkts)
 	fail "the good NF never returned a packet to the daemon: it trusted the hostile PEER ring"
 # The adversary leaving takes its group, the good NF, along.
 wait_exit "$G" 10 >/dev/null || fail "the good NF still runs after the adversary it was linked to left"
-kill -INT "$DPID"
-wait_exit "$DPID" 20 || fail "nfvisord did not stop on SIGINT"
-rc=$?
-[ "$rc" = 0 ] || { tail -20 "$T/d3.log"; fail "nfvisord exited with $rc"; }
-s=$T/summary3.json
-rx=$(jq .totals.rx "$s"); tx=$(jq .totals.tx "$s"); dropped=$(jq .totals.dropped "$s")
-note "rx=$rx tx=$tx dropped=$dropped rejects $(jq -c '.rejects | with_entries(select(.value > 0))' "$s")"
-[ "$rx" = $((tx + dropped)) ] || fail "rx $rx != tx $tx + dropped $dropped"
-jq -e '.audit.ok and .audit.in_use == 0' "$s" >/dev/null || fail "buffers lost: $(jq -c .audit "$s")"
+stop_daemon "$T/summary3.json" "$T/d3.log"
+note "rejects: $(jq -c '.rejects | with_entries(select(.value > 0))' "$T/summary3.json")"
 echo "PASS: direct handoff byte-exact through 3 NFs; a killed member takes its group down, nothing lost, the chain relinks; a hostile linked NF hurts nobody"
