@@ -66,12 +66,17 @@ rm -rf "$RUN"
 "$PCAPGEN" -o "$T/flows.pcap" -n 4096 -s 64 -f 256 >/dev/null || hard "pcapgen failed"
 start_daemon "$T/d2.log" --no-pci --vdev "net_pcap0,rx_pcap=$T/flows.pcap,infinite_rx=1" --vdev net_null1 \
 	-- -r "$RUN" --chain nf:1,nf:2,nf:3,port:1 --wait-chain --direct --summary "$T/summary2.json"
-start_nf NA "$FWD" --service 1 --name a
-start_nf NB "$FWD" --service 2 --name b
-start_nf NC "$FWD" --service 3 --name c
-wait_for "nfs_running 3" 20 || fail "NFs did not register: $(ctl nf list)"
-wait_for "[ \$(ctl nf list | jq '.nfs[] | select(.name == \"c\") | .direct_in') -gt 100000 ]" 20 ||
-	fail "no traffic on the direct path: $(ctl nf list)"
+# chain3 SUFFIX: NFs aSUFFIX, bSUFFIX, cSUFFIX (PIDs in NA.., NB.., NC..)
+# for services 1, 2, 3, once the last gets packets directly.
+chain3() {
+	start_nf "NA$1" "$FWD" --service 1 --name "a$1"
+	start_nf "NB$1" "$FWD" --service 2 --name "b$1"
+	start_nf "NC$1" "$FWD" --service 3 --name "c$1"
+	wait_for "nfs_running 3" 20 || fail "NFs did not register: $(ctl nf list)"
+	wait_for "[ \$(ctl nf list | jq '.nfs[] | select(.name == \"c$1\") | .direct_in') -gt 100000 ]" 20 ||
+		fail "no traffic on the direct path: $(ctl nf list)"
+}
+chain3 ""
 note "before the kill: $(ctl nf list | jq -c '[.nfs[] | {name, lent, direct_to, direct_in, peer_queued}]')"
 kill -KILL "$NB"
 wait_exit "$NA" 10 >/dev/null || fail "the first NF still runs after its group lost a member"
@@ -86,12 +91,7 @@ audit=$(ctl audit)
 note "after the kill: audit $(echo "$audit" | jq -c .), drops $(echo "$st" | jq -c '.drops | with_entries(select(.value > 0))')"
 
 # A new chain links again and forwards.
-start_nf NA2 "$FWD" --service 1 --name a2
-start_nf NB2 "$FWD" --service 2 --name b2
-start_nf NC2 "$FWD" --service 3 --name c2
-wait_for "nfs_running 3" 20 || fail "NFs did not register again: $(ctl nf list)"
-wait_for "[ \$(ctl nf list | jq '.nfs[] | select(.name == \"c2\") | .direct_in') -gt 100000 ]" 20 ||
-	fail "the new chain does not forward directly: $(ctl nf list)"
+chain3 2
 
 stop_daemon "$T/summary2.json" "$T/d2.log"
 s=$T/summary2.json
