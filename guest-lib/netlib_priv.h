@@ -55,7 +55,8 @@ struct netlib_ctx {
 	struct nfv_ring ctl_reply;	/* host -> NF replies */
 	struct nfv_ring peer_in;	/* linked upstream NF -> us */
 	struct nfv_ring peer_out;	/* us -> the NF we are linked to */
-	uint32_t out_next;		/* slot->direct_next peer_out is for */
+	uint32_t out_next;		/* slot->direct_next last looked at */
+	int out_ok;			/* and peer_out is set up for it */
 	struct nfv_desc *descs;		/* burst staging, ring_entries */
 	struct nfv_desc *peer_descs;	/* the same for peer_out */
 	struct netlib_pkt *pkts;	/* one handle per buffer */

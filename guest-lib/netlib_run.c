@@ -175,16 +175,16 @@ peer_out(struct netlib_ctx *ctx)
 	uint32_t next = __atomic_load_n(&ctx->slot->direct_next, __ATOMIC_ACQUIRE);
 	uint64_t off[NFV_RINGS_PER_SLOT];
 
+	/* The same link as last time: its verdict stands (a bad one is not
+	 * checked again, and its error not set again, for every packet). */
 	if (next == ctx->out_next)
-		return next ? &ctx->peer_out : NULL;
-	ctx->out_next = 0;
-	if (next == 0 || next - 1 >= ctx->hdr.nslots || next - 1 == ctx->slot_idx ||
-	    netlib_slot_rings(&ctx->hdr, ctx->base, next - 1, off) < 0 ||
-	    nfv_ring_init(&ctx->peer_out, ctx->base + off[NFV_RING_PEER], ctx->hdr.ring_entries,
-			  ctx->hdr.desc_size, 1) < 0)
-		return NULL;
+		return ctx->out_ok ? &ctx->peer_out : NULL;
 	ctx->out_next = next;
-	return &ctx->peer_out;
+	ctx->out_ok = next != 0 && next - 1 < ctx->hdr.nslots && next - 1 != ctx->slot_idx &&
+		      netlib_slot_rings(&ctx->hdr, ctx->base, next - 1, off) == 0 &&
+		      nfv_ring_init(&ctx->peer_out, ctx->base + off[NFV_RING_PEER],
+				    ctx->hdr.ring_entries, ctx->hdr.desc_size, 1) == 0;
+	return ctx->out_ok ? &ctx->peer_out : NULL;
 }
 
 static inline struct nfv_desc
@@ -216,7 +216,6 @@ netlib_tx_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts,
 	int room = nfv_ring_free_count(&ctx->tx);
 	int out_room = 0;
 	unsigned int i, nt = 0, nd = 0;
-	int ret;
 
 	if (room < 0)
 		return ring_corrupt(ctx, "TX");
@@ -242,11 +241,13 @@ netlib_tx_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts,
 		ctx->descs[nt++] = tx_desc(p, 0);
 	}
 	n = i;
-	if (nd && nfv_ring_enqueue_burst(out, direct, nd) != (int)nd)
-		return ring_corrupt(ctx, "PEER");
-	ret = nfv_ring_enqueue_burst(&ctx->tx, ctx->descs, nt);
-	if (ret != (int)nt)
-		return ring_corrupt(ctx, "TX");
+	/* Room was read once, from one load of each consumer index: a
+	 * consumer that moves its index meanwhile (the next NF may be
+	 * hostile) cannot make these fail half way. */
+	if (nd)
+		nfv_ring_put(out, direct, nd);
+	if (nt)
+		nfv_ring_put(&ctx->tx, ctx->descs, nt);
 	for (i = 0; i < n; i++)
 		ctx->stats.drop_pkts += pkts[i]->action == NFV_ACT_DROP;
 	if (n) {
@@ -292,13 +293,13 @@ netlib_host_check(struct netlib_ctx *ctx)
 	state = __atomic_load_n(&ctx->slot->state, __ATOMIC_RELAXED);
 	if (magic != NFV_REGION_MAGIC)
 		netlib_set_error("nfvisord left (it cleared the region's header): restart the NF once nfvisord is back");
+	else if (gen != ctx->slot_gen &&
+		 __atomic_load_n(&ctx->slot->why, __ATOMIC_RELAXED) == NFV_WHY_GROUP)
+		netlib_set_error("nfvisord unregistered slot %u: an NF it handed packets to directly, or got packets from, left (nfvisord --direct: linked NFs share fate): restart the NF",
+				 ctx->slot_idx);
 	else if (gen != ctx->slot_gen)
 		netlib_set_error("nfvisord reclaimed slot %u (generation %u, %u at attach): restart the NF",
 				 ctx->slot_idx, gen, ctx->slot_gen);
-	else if (state == NFV_SLOT_QUARANTINED &&
-		 __atomic_load_n(&ctx->slot->why, __ATOMIC_RELAXED) == NFV_WHY_GROUP)
-		netlib_set_error("nfvisord quarantined slot %u: an NF it handed packets to directly, or got packets from, left (nfvisord --direct: linked NFs share fate): restart the NF",
-				 ctx->slot_idx);
 	else if (state == NFV_SLOT_QUARANTINED)
 		netlib_set_error("nfvisord quarantined slot %u (one of its rings was corrupted; see nfvisord's log): restart the NF (in a VM, the VM)",
 				 ctx->slot_idx);

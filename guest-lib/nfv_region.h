@@ -148,10 +148,12 @@ enum nfv_slot_state {
 	NFV_SLOT_CLOSING = 4,	/**< peer gone, buffers being reclaimed */
 };
 
-/** Why a slot was quarantined (nfv_slot.why). */
-enum nfv_quarantine_why {
-	NFV_WHY_RING = 0,	/**< one of its ring indices was corrupted */
-	NFV_WHY_GROUP = 1,	/**< an NF it shared direct handoff with left */
+/** Why the host stopped serving a slot's NF (nfv_slot.why). */
+enum nfv_slot_why {
+	NFV_WHY_NONE = 0,	/**< registered (or never stopped) */
+	NFV_WHY_RING = 1,	/**< quarantined: a ring index was corrupted */
+	NFV_WHY_GROUP = 2,	/**< unregistered (generation bumped): an NF it
+				 *   shared direct handoff with left */
 };
 
 /**
@@ -168,7 +170,7 @@ struct nfv_slot {
 	uint32_t peer_id;		/**< ivshmem peer id of this slot */
 	uint64_t ring_off[NFV_RINGS_PER_SLOT]; /**< offsets of this slot's rings */
 	uint32_t direct_next;		/**< linked NF: its slot + 1; 0 none */
-	uint32_t why;			/**< enum nfv_quarantine_why */
+	uint32_t why;			/**< enum nfv_slot_why */
 
 	/* NF writes, host reads as an untrusted hint */
 	uint32_t sleeping;		/**< 1 while blocked on its doorbell */

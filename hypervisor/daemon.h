@@ -111,6 +111,8 @@ struct nfv_nf {
 	uint32_t kick_peer_cons;	/* PEER cons when last woken for it */
 	struct nfv_nf *link;		/* --direct: NF it hands packets to */
 	struct nfv_nf *link_fixed;	/* the only NF `link` may ever name */
+	struct nfv_nf *link_from;	/* the only NF ever linked to it: its
+					 * PEER ring has one producer */
 	uint16_t group;			/* NFs linked to each other share fate:
 					 * a member's slot + 1; 0 none */
 	uint8_t linked_in;		/* an NF is linked to it: watch PEER */
@@ -183,6 +185,7 @@ struct nfv_totals {
 	uint64_t drops[NFV_DROP_MAX];
 	uint64_t rejects[NFV_REJECT_MAX];
 	uint64_t quarantines;
+	uint64_t group_resets;		/* NFs unregistered: their group lost one */
 	uint64_t reclaims;		/* slots emptied after their peer left */
 	uint64_t reclaim_us_max;	/* longest peer-gone -> all-back time */
 	uint64_t reclaim_us_sum;
@@ -235,8 +238,10 @@ void nfv_ports_fini(struct nfv_daemon *d);
 void nfv_worker_loop(struct nfv_daemon *d);
 void nfv_worker_drain_all(struct nfv_daemon *d);
 int nfv_worker_call(struct nfv_daemon *d, nfv_worker_fn fn, void *arg, unsigned int timeout_ms);
-/* Stop serving @nf and take its buffers back; @why: enum nfv_quarantine_why. */
-void nfv_quarantine(struct nfv_daemon *d, struct nfv_nf *nf, uint32_t why, const char *msg);
+/* Stop serving @nf and take its buffers back (it broke a ring). */
+void nfv_quarantine(struct nfv_daemon *d, struct nfv_nf *nf, const char *msg);
+/* Take @nf's buffers back and unregister it: its direct group lost a member. */
+void nfv_group_reset(struct nfv_daemon *d, struct nfv_nf *nf);
 
 /* hypervisor/flow_ctl.c: nfvctl flow ... */
 int nfv_flow_ctl_register(struct nfv_daemon *d, struct nfv_ctl_server *srv);

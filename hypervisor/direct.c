@@ -106,15 +106,19 @@ nfv_direct_relink(struct nfv_daemon *d)
 			struct nfv_nf *nf = &hd->nf[s];
 			struct nfv_nf *want = wanted_link(d, nf);
 
-			/* Only ever to the same NF: packets lent for the old
-			 * link may still be on their way. */
-			if (want && nf->link_fixed && want != nf->link_fixed)
+			/* Only ever to the same NF (packets lent for the old
+			 * link may still be on their way), and never to an NF
+			 * another one was linked to (a PEER ring has one
+			 * producer, which keeps its index to itself). */
+			if (want && ((nf->link_fixed && want != nf->link_fixed) ||
+				     (want->link_from && want->link_from != nf)))
 				want = NULL;
 			if (want != nf->link) {
 				nf->link = want;
 				publish_link(nf);
 				if (want) {
 					nf->link_fixed = want;
+					want->link_from = nf;
 					join(nf, want);
 					RTE_LOG(INFO, NFV_DIRECT, "slot %u (%s) hands packets directly to slot %u (%s)\n",
 						nf->slot, nf->name, want->slot, want->name);
@@ -134,6 +138,7 @@ unlink_nf(struct nfv_nf *nf)
 {
 	nf->link = NULL;
 	nf->link_fixed = NULL;
+	nf->link_from = NULL;
 	nf->linked_in = 0;
 	nf->peer_kicked = 0;
 	publish_link(nf);
@@ -151,8 +156,8 @@ nfv_direct_leave(struct nfv_daemon *d, struct nfv_nf *nf)
 	unlink_nf(nf);
 	if (!g)
 		return;
-	/* Dissolve the group first, so that the quarantines below (which
-	 * come back here) do not cascade. */
+	/* Dissolve the group first, so that the resets below (which come
+	 * back here) do not cascade. */
 	for (s = 0; s < hd->dom.region.layout.p.nslots; s++) {
 		struct nfv_nf *m = &hd->nf[s];
 
@@ -163,8 +168,7 @@ nfv_direct_leave(struct nfv_daemon *d, struct nfv_nf *nf)
 		members[n++] = (uint16_t)s;
 	}
 	for (s = 0; s < n; s++)
-		nfv_quarantine(d, &hd->nf[members[s]], NFV_WHY_GROUP,
-			       "an NF it shared direct handoff with left");
+		nfv_group_reset(d, &hd->nf[members[s]]);
 	d->relink = 1;
 }
 

@@ -13,9 +13,11 @@
  * once.  Where a buffer sits inside the run the worker cannot know, so the
  * NFs linked to each other form a group that shares fate: when one leaves
  * (exit, crash, unregister, quarantine), every other NF of its group is
- * quarantined, which takes back every buffer lent to any of them and stops
- * accepting anything they return.  A link, once made, may only be dropped
- * and remade to the same NF, so a group only grows until it is dissolved.
+ * reset (nfv_group_reset(): unregistered, told so through the slot), which
+ * takes back every buffer lent to any of them and stops accepting anything
+ * they return.  A link, once made, may only be dropped and remade to the
+ * same NF, and an NF has at most one NF ever linked to it (its PEER ring
+ * has one producer), so a group only grows until it is dissolved.
  *
  * Worker thread only.
  */
@@ -34,10 +36,12 @@ static inline uint8_t
 nfv_direct_run(const struct nfv_daemon *d, const struct nfv_chain *c, unsigned int hop,
 	       const struct nfv_nf *nf)
 {
-	unsigned int k, run = 0;
+	const struct nfv_nf *seen[NFV_DESC_DIRECT_MASK + 1];
+	unsigned int k, j, run = 0;
 
 	if (!nf->link)
 		return 0;
+	seen[0] = nf;
 	for (k = hop + 1; k < c->nhops && run < NFV_DESC_DIRECT_MASK; k++) {
 		const struct nfv_service *s;
 
@@ -46,8 +50,14 @@ nfv_direct_run(const struct nfv_daemon *d, const struct nfv_chain *c, unsigned i
 		s = &d->svc[c->hop[k].id];
 		if (s->n != 1 || s->m[s->live[0]].nf != nf->link)
 			break;
-		run++;
+		/* An NF appears once in a run, so that whoever returns the
+		 * packet names the hop it is at (nfv_direct_return()). */
+		for (j = 0; j <= run && seen[j] != nf->link; j++)
+			;
+		if (j <= run)
+			break;
 		nf = nf->link;
+		seen[++run] = nf;
 		if (!nf->link)
 			break;
 	}
@@ -58,7 +68,7 @@ nfv_direct_run(const struct nfv_daemon *d, const struct nfv_chain *c, unsigned i
 void nfv_direct_relink(struct nfv_daemon *d);
 
 /**
- * @nf is leaving: unlink it and quarantine every other NF of its group.
+ * @nf is leaving: unlink it and reset every other NF of its group.
  * Call before its buffers are taken back.
  */
 void nfv_direct_leave(struct nfv_daemon *d, struct nfv_nf *nf);

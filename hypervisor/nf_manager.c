@@ -331,6 +331,7 @@ tell_guests_goodbye(struct nfv_hdomain *hd)
 		struct nfv_slot *slot = nfv_region_slot(r, s);
 
 		slot->state = NFV_SLOT_FREE;
+		slot->why = NFV_WHY_NONE;
 		slot->generation++;
 	}
 	__atomic_store_n(&((struct nfv_region_hdr *)r->base)->magic, 0, __ATOMIC_RELEASE);

@@ -349,13 +349,14 @@ nfv_stats_all(struct nfv_daemon *d)
 	for (i = 0; i < NFV_REJECT_MAX; i++)
 		json_object_set_new(rejects, nfv_reject_name(i),
 				    json_integer((json_int_t)NFV_STAT_GET(d->tot.rejects[i])));
-	r = json_pack("{s:{s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:o, s:o, s:o, s:O, s:O, s:{s:I, s:I, s:I}}",
+	r = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:o, s:o, s:o, s:O, s:O, s:{s:I, s:I, s:I}}",
 		      "totals",
 		      "rx", (json_int_t)NFV_STAT_GET(d->tot.rx),
 		      "tx", (json_int_t)NFV_STAT_GET(d->tot.tx),
 		      "dropped", (json_int_t)total_drops(&d->tot),
 		      "copies", (json_int_t)NFV_STAT_GET(d->tot.copies),
 		      "quarantines", (json_int_t)NFV_STAT_GET(d->tot.quarantines),
+		      "group_resets", (json_int_t)NFV_STAT_GET(d->tot.group_resets),
 		      "drops", drops, "rejects", rejects, "pool", pool_json(d->hd),
 		      "domains", domains_json(d), "copies_between", copies_json(d),
 		      "ports", json_object_get(ports, "ports"),

@@ -162,7 +162,7 @@ flush_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 		return;
 	n = nfv_ring_enqueue_burst_cached(&nf->rx, nf->stage, nf->nstage);
 	if (n < 0) {
-		nfv_quarantine(d, nf, NFV_WHY_RING, "RX ring consumer index is corrupt");
+		nfv_quarantine(d, nf, "RX ring consumer index is corrupt");
 		n = 0;
 	}
 	for (i = 0; i < n; i++)
@@ -475,7 +475,7 @@ drain_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 	n = nfv_ring_dequeue_burst(&nf->tx, descs, NFV_BURST);
 	if (n <= 0) {
 		if (n < 0)
-			nfv_quarantine(d, nf, NFV_WHY_RING, "TX ring producer index is corrupt");
+			nfv_quarantine(d, nf, "TX ring producer index is corrupt");
 		return;
 	}
 	d->active = 1;
@@ -553,8 +553,9 @@ detach_nf(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why)
 }
 
 void
-nfv_quarantine(struct nfv_daemon *d, struct nfv_nf *nf, uint32_t why, const char *msg)
+nfv_quarantine(struct nfv_daemon *d, struct nfv_nf *nf, const char *msg)
 {
+	struct nfv_slot *slot = nfv_region_slot(&nf->hd->dom.region, nf->slot);
 	int expect = NF_RUNNING;
 
 	if (!__atomic_compare_exchange_n(&nf->state, &expect, NF_QUARANTINED, 0,
@@ -565,10 +566,40 @@ nfv_quarantine(struct nfv_daemon *d, struct nfv_nf *nf, uint32_t why, const char
 			return;
 	}
 	NFV_STAT_ADD(d->tot.quarantines, 1);
-	nfv_region_slot(&nf->hd->dom.region, nf->slot)->why = why;
-	nfv_region_slot(&nf->hd->dom.region, nf->slot)->state = NFV_SLOT_QUARANTINED;
+	__atomic_store_n(&slot->why, NFV_WHY_RING, __ATOMIC_RELAXED);
+	__atomic_store_n(&slot->state, NFV_SLOT_QUARANTINED, __ATOMIC_RELEASE);
 	SW_WARN("slot %u (%s) quarantined: %s", nf->slot, nf->name, msg);
 	detach_nf(d, nf, NFV_DROP_QUARANTINE);
+}
+
+/*
+ * @nf's direct-handoff group lost a member (direct.h): every buffer lent to
+ * it comes back and it is unregistered, as if it had asked to leave, but
+ * the slot stays with its peer (a VM keeps its slot and may start the NF
+ * again).  The slot's generation moves on, so the NF running there stops
+ * at its next look, saying why (`why`), instead of waiting for packets
+ * that no longer come.  A peer that is already going is left to its own
+ * reclaim.
+ */
+void
+nfv_group_reset(struct nfv_daemon *d, struct nfv_nf *nf)
+{
+	struct nfv_slot *slot = nfv_region_slot(&nf->hd->dom.region, nf->slot);
+	int expect = NF_RUNNING;
+
+	if (!__atomic_compare_exchange_n(&nf->state, &expect, NF_ATTACHED, 0,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+		return;
+	NFV_STAT_ADD(d->tot.group_resets, 1);
+	SW_WARN("slot %u (%s) unregistered: an NF it shared direct handoff with left",
+		nf->slot, nf->name);
+	detach_nf(d, nf, NFV_DROP_GROUP_RESET);
+	nf->service = 0;
+	slot->service_id = 0;
+	slot->instance_id = 0;
+	__atomic_store_n(&slot->why, NFV_WHY_GROUP, __ATOMIC_RELAXED);
+	__atomic_store_n(&slot->generation, slot->generation + 1, __ATOMIC_RELEASE);
+	__atomic_store_n(&slot->state, NFV_SLOT_ATTACHED, __ATOMIC_RELEASE);
 }
 
 static void
@@ -619,6 +650,7 @@ ctl_register(struct nfv_daemon *d, struct nfv_nf *nf, const struct nfv_ctl_msg *
 		nfv_service_remove(&d->svc[service], nf);
 		return -EPIPE;
 	}
+	slot->why = NFV_WHY_NONE;
 	slot->state = NFV_SLOT_RUNNING;
 	d->relink = 1;
 	RTE_LOG(INFO, NFV_SWITCH, "slot %u: %s registered as service %u instance %u\n",
@@ -669,7 +701,7 @@ process_ctl(struct nfv_daemon *d, struct nfv_nf *nf)
 
 	n = nfv_ring_dequeue_burst(&nf->ctl, msgs, CTL_PER_ROUND);
 	if (n < 0) {
-		nfv_quarantine(d, nf, NFV_WHY_RING, "CTL ring producer index is corrupt");
+		nfv_quarantine(d, nf, "CTL ring producer index is corrupt");
 		return;
 	}
 	for (i = 0; i < n; i++) {

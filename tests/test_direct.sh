@@ -6,7 +6,7 @@
 # 1. A chain of three, byte-exact, zero copy, every packet through the
 #    direct path, audit clean.
 # 2. Fate sharing: SIGKILL the middle NF of a linked chain under load.  The
-#    other two are quarantined (their buffers may sit anywhere in the run),
+#    other two are reset (their buffers may sit anywhere in the run),
 #    every buffer comes back, rx = tx + drops, and a restarted chain links
 #    and forwards again.
 # 3. A hostile NF linked to (nfv-adversary --flip: forged returns, its
@@ -14,6 +14,10 @@
 #    trusting its PEER ring and returns packets to the daemon; the daemon
 #    keeps forwarding, rings the adversary a bounded number of times and
 #    accounts for everything.
+# 4. A service twice in a chain (nf:1,nf:2,nf:1): each NF sees each packet
+#    exactly as often as the chain says, though 1 and 2 are linked both ways.
+# 5. Two chains into one NF (nf:1,nf:3 and nf:2,nf:3): only one NF is ever
+#    linked to it (a PEER ring has one producer); both ports forward.
 . "$(dirname "$0")/lib.sh"
 need_root_hugepages 160
 
@@ -85,7 +89,8 @@ grep -q 'share fate' "$T/NA.log" || fail "the first NF did not say why it stoppe
 note "first NF: $(tail -1 "$T/NA.log")"
 wait_for "[ \$(ctl nf list | jq '.nfs | length') = 0 ]" 5 || fail "slots not reclaimed: $(ctl nf list)"
 st=$(ctl stats)
-[ "$(echo "$st" | jq .totals.quarantines)" = 2 ] || fail "quarantines: $(echo "$st" | jq .totals.quarantines), want 2"
+[ "$(echo "$st" | jq .totals.group_resets)" = 2 ] || fail "group resets: $(echo "$st" | jq .totals.group_resets), want 2"
+[ "$(echo "$st" | jq .totals.quarantines)" = 0 ] || fail "quarantines: $(echo "$st" | jq .totals.quarantines), want 0"
 audit=$(ctl audit)
 [ "$(echo "$audit" | jq .ok)" = true ] || fail "audit after the kill: $audit"
 note "after the kill: audit $(echo "$audit" | jq -c .), drops $(echo "$st" | jq -c '.drops | with_entries(select(.value > 0))')"
@@ -95,7 +100,7 @@ chain3 2
 
 stop_daemon "$T/summary2.json" "$T/d2.log"
 s=$T/summary2.json
-[ "$(jq .totals.quarantines "$s")" = 2 ] || fail "quarantines at exit: $(jq .totals.quarantines "$s"), want 2"
+[ "$(jq .totals.group_resets "$s")" = 2 ] || fail "group resets at exit: $(jq .totals.group_resets "$s"), want 2"
 
 # 3. A hostile NF at the end of a linked pair.
 ADV=$B/tools/nfv-adversary
@@ -130,4 +135,47 @@ g1=$(echo "$good" | jq .rx_pkts)
 wait_exit "$G" 10 >/dev/null || fail "the good NF still runs after the adversary it was linked to left"
 stop_daemon "$T/summary3.json" "$T/d3.log"
 note "rejects: $(jq -c '.rejects | with_entries(select(.value > 0))' "$T/summary3.json")"
-echo "PASS: direct handoff byte-exact through 3 NFs; a killed member takes its group down, nothing lost, the chain relinks; a hostile linked NF hurts nobody"
+
+# 4. nf:1,nf:2,nf:1: no hop done twice or skipped.
+rm -rf "$RUN"
+N4=5000
+"$PCAPGEN" -o "$T/in4.pcap" -n $N4 -s 64-512 -f 32 >/dev/null || hard "pcapgen failed"
+start_daemon "$T/d4.log" --no-pci --vdev "net_pcap0,rx_pcap=$T/in4.pcap,tx_pcap=$T/out4.pcap" \
+	-- -r "$RUN" --chain nf:1,nf:2,nf:1,port:0 --wait-chain --direct --stop-when-idle 500 \
+	--summary "$T/summary4.json"
+start_nf R1 "$FWD" --service 1 --name one
+start_nf R2 "$FWD" --service 2 --name two
+wait_exit "$DPID" 60 >/dev/null || fail "nfvisord did not finish the pcap"
+wait_exit "$R1" 10 >/dev/null; wait_exit "$R2" 10 >/dev/null
+note "NF one: $(tail -1 "$T/R1.log"); NF two: $(tail -1 "$T/R2.log")"
+[ "$(jq .totals.tx "$T/summary4.json")" = $N4 ] || fail "sent $(jq .totals.tx "$T/summary4.json") of $N4"
+grep -q "rx $((2 * N4)) tx $((2 * N4)) " "$T/R1.log" || fail "service 1 did not see each packet exactly twice"
+grep -q "rx $N4 tx $N4 " "$T/R2.log" || fail "service 2 did not see each packet exactly once"
+[ "$(jq '[.nfs[].direct_in] | add' "$T/summary4.json")" -gt 0 ] || fail "nothing went directly"
+
+# 5. nf:1,nf:3 on port 0, nf:2,nf:3 on port 1.
+rm -rf "$RUN"
+start_daemon "$T/d5.log" --no-pci --vdev net_null0 --vdev net_null1 -- -r "$RUN" \
+	--chain nf:1,nf:3,port:0 --port-chain 1=nf:2,nf:3,port:1 --wait-chain --direct \
+	--summary "$T/summary5.json"
+start_nf M1 "$FWD" --service 1 --name m1
+start_nf M2 "$FWD" --service 2 --name m2
+start_nf M3 "$FWD" --service 3 --name m3
+wait_for "nfs_running 3" 20 || fail "NFs did not register: $(ctl nf list)"
+wait_for "[ \$(ctl nf list | jq '.nfs[] | select(.name == \"m3\") | .direct_in') -gt 100000 ]" 20 ||
+	fail "no traffic on the direct path: $(ctl nf list)"
+sleep 1
+nfs=$(ctl nf list)
+m3=$(echo "$nfs" | jq '.nfs[] | select(.name == "m3") | .slot')
+note "links: $(echo "$nfs" | jq -c '[.nfs[] | {name, direct_to, direct_in, rx_pkts}]')"
+[ "$(echo "$nfs" | jq --argjson s "$m3" '[.nfs[] | select(.direct_to == $s)] | length')" = 1 ] ||
+	fail "not exactly one NF linked to m3: $(echo "$nfs" | jq -c .nfs)"
+for p in 0 1; do
+	[ "$(ctl stats | jq ".ports[] | select(.id == $p) | .tx_pkts")" -gt 10000 ] ||
+		fail "port $p does not forward: $(ctl stats | jq -c .ports)"
+done
+for p in $M1 $M2 $M3; do kill -0 "$p" 2>/dev/null || fail "an NF exited: $(cat "$T"/M?.log)"; done
+stop_daemon "$T/summary5.json" "$T/d5.log"
+[ "$(jq '.totals.quarantines + .totals.group_resets' "$T/summary5.json")" = 0 ] ||
+	fail "an NF was quarantined or reset"
+echo "PASS: direct handoff byte-exact through 3 NFs; a killed member takes its group down, nothing lost, the chain relinks; a hostile linked NF hurts nobody; repeated services and joining chains take every hop once"

@@ -1712,6 +1712,15 @@ bump_generation(void)
 	fh.slot->generation++;
 }
 
+/* What nfvisord --direct does when an NF linked with ours left. */
+static void
+reset_by_group(void)
+{
+	fh.slot->why = NFV_WHY_GROUP;
+	fh.slot->generation++;
+	fh.slot->state = NFV_SLOT_ATTACHED;
+}
+
 static void
 clear_magic(void)
 {
@@ -1739,6 +1748,12 @@ close_slot(void)
 START_TEST(live_slot_reused)
 {
 	run_until_host_gone(bump_generation, "reclaimed slot 1");
+}
+END_TEST
+
+START_TEST(live_group_reset_says_why)
+{
+	run_until_host_gone(reset_by_group, "linked NFs share fate");
 }
 END_TEST
 
@@ -2093,6 +2108,7 @@ netlib_suite(void)
 
 	tc = tcase(s, "liveness", 1);
 	tcase_add_test(tc, live_slot_reused);
+	tcase_add_test(tc, live_group_reset_says_why);
 	tcase_add_test(tc, live_region_cleared);
 	tcase_add_test(tc, live_slot_quarantined);
 	tcase_add_test(tc, live_slot_freed);

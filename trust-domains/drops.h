@@ -27,6 +27,7 @@
 	X(PORT_TX_FULL, "port_tx_full")		/* port did not take the packet */ \
 	X(RECLAIMED, "nf_gone")			/* lent to an NF that died or left */ \
 	X(QUARANTINE, "nf_quarantined")		/* lent to an NF that broke its rings */ \
+	X(GROUP_RESET, "nf_group_reset")	/* lent to an NF whose direct group lost a member */ \
 	X(SHUTDOWN, "shutdown")			/* in flight at daemon shutdown */ \
 	X(COPY_NOMEM, "domain_copy_nomem")	/* next domain's pool empty at a boundary */ \
 	X(UNTRUSTED_ACTION, "untrusted_action")	/* TONF/OUT from an untrusted domain's NF */
