@@ -169,7 +169,6 @@ nfv_direct_leave(struct nfv_daemon *d, struct nfv_nf *nf)
 	}
 	for (s = 0; s < n; s++)
 		nfv_group_reset(d, &hd->nf[members[s]]);
-	d->relink = 1;
 }
 
 int

@@ -69,7 +69,8 @@ void nfv_direct_relink(struct nfv_daemon *d);
 
 /**
  * @nf is leaving: unlink it and reset every other NF of its group.
- * Call before its buffers are taken back.
+ * Call before its buffers are taken back (detach_nf(), which also asks
+ * for the links to be redone).
  */
 void nfv_direct_leave(struct nfv_daemon *d, struct nfv_nf *nf);
 
