@@ -205,8 +205,8 @@ nfv_stats_status(struct nfv_daemon *d)
 			running += __atomic_load_n(&d->dom[i]->nf[s].state, __ATOMIC_ACQUIRE) ==
 				   NF_RUNNING;
 	nfv_chain_format(&d->ft.chain[NFV_DEFAULT_CHAIN], chain, sizeof(chain));
-	r = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:s, s:s, s:o, s:o, s:{s:I, s:I, s:I, s:I},"
-			 " s:{s:I, s:I}}",
+	r = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:b, s:s, s:s, s:o, s:o,"
+			 " s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}}",
 			 "version", PACKAGE_VERSION,
 			 "pid", (json_int_t)getpid(),
 			 "uptime_s", (json_int_t)((nfv_now_ns() - d->start_ns) / 1000000000u),
@@ -214,6 +214,7 @@ nfv_stats_status(struct nfv_daemon *d)
 			 "nfs_running", (json_int_t)running,
 			 "flow_rules", (json_int_t)__atomic_load_n(&d->ft.nrules, __ATOMIC_RELAXED),
 			 "default_chain", chain,
+			 "direct", d->cfg.direct,
 			 "domain", d->hd->dom.name,
 			 "attach_socket", d->hd->sock_path,
 			 "pool", pool_json(d->hd),

@@ -162,6 +162,7 @@ start_nf M1 "$FWD" --service 1 --name m1
 start_nf M2 "$FWD" --service 2 --name m2
 start_nf M3 "$FWD" --service 3 --name m3
 wait_for "nfs_running 3" 20 || fail "NFs did not register: $(ctl nf list)"
+[ "$(ctl status | jq .direct)" = true ] || fail "nfvctl status does not say --direct: $(ctl status)"
 wait_for "[ \$(ctl nf list | jq '.nfs[] | select(.name == \"m3\") | .direct_in') -gt 100000 ]" 20 ||
 	fail "no traffic on the direct path: $(ctl nf list)"
 sleep 1
