@@ -36,19 +36,39 @@ cpu_relax(void)
  * Under a real-time policy a yield only reaches tasks of the same
  * priority, and a lower one sharing the CPU would wait out the whole
  * yielding phase: there the NF goes to sleep right after the spin.  The
- * policy is read at each idle spell (once, not per poll), so a change
- * made from outside (chrt) takes effect.
+ * thread's policy is read again after NETLIB_POLICY_RECHECK_US, so a
+ * change made from outside (chrt) takes effect, without a syscall at each
+ * idle spell (NFs sharing a CPU start tens of thousands a second).
  */
 struct idle {
 	unsigned int polls;
 	int64_t since_us;
 };
 
+#define NETLIB_POLICY_RECHECK_US 100000
+
+static __thread struct {
+	int realtime;		/* SCHED_FIFO or SCHED_RR when last read */
+	int64_t read_us;	/* when; 0: never */
+} policy;
+
+static inline int
+realtime_policy(int64_t now)
+{
+	int pol;
+
+	if (policy.read_us == 0 || now - policy.read_us >= NETLIB_POLICY_RECHECK_US) {
+		pol = sched_getscheduler(0);
+		policy.realtime = pol == SCHED_FIFO || pol == SCHED_RR;
+		policy.read_us = now;
+	}
+	return policy.realtime;
+}
+
 static inline int
 idle_poll(struct idle *st)
 {
 	int64_t now;
-	int pol;
 
 	if (st->polls < NETLIB_SPIN_POLLS) {
 		st->polls++;
@@ -57,8 +77,7 @@ idle_poll(struct idle *st)
 	}
 	now = netlib_now_us();
 	if (st->polls++ == NETLIB_SPIN_POLLS) {
-		pol = sched_getscheduler(0);
-		if (pol == SCHED_FIFO || pol == SCHED_RR)
+		if (realtime_policy(now))
 			return 1;
 		st->since_us = now;
 	} else if (now - st->since_us >= NETLIB_YIELD_US) {
