@@ -115,7 +115,8 @@ struct nfv_nf {
 					 * PEER ring has one producer */
 	uint16_t group;			/* NFs linked to each other share fate:
 					 * a member's slot + 1; 0 none */
-	uint8_t linked_in;		/* an NF is linked to it: watch PEER */
+	uint32_t direct_next;		/* link's slot + 1, 0 none: what the slot
+					 * should say (atomic, for nfvctl) */
 	uint8_t peer_kicked;		/* woken for PEER at kick_peer_cons */
 	uint32_t peer_kick_mark;	/* its group's bursts at that doorbell */
 	uint32_t peer_kick_round;	/* housekeeping round of that doorbell */

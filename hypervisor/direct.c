@@ -16,14 +16,26 @@ running(const struct nfv_nf *nf)
 	return __atomic_load_n(&nf->state, __ATOMIC_ACQUIRE) == NF_RUNNING;
 }
 
-/* Tell NetLib (the slot's host line) which NF @nf hands packets to. */
+/* Does an NF hand packets to @nf now?  (At most one ever may.) */
+static int
+linked_to(const struct nfv_nf *nf)
+{
+	return nf->link_from && nf->link_from->link == nf;
+}
+
+/*
+ * Tell NetLib (the slot's host line) which NF @nf hands packets to, and
+ * keep the same value privately for nfvctl: what the region says may have
+ * been rewritten by any NF of the domain.
+ */
 static void
 publish_link(struct nfv_nf *nf)
 {
 	struct nfv_slot *slot = nfv_region_slot(&nf->hd->dom.region, nf->slot);
+	uint32_t next = nf->link ? nf->link->slot + 1u : 0u;
 
-	__atomic_store_n(&slot->direct_next, nf->link ? nf->link->slot + 1u : 0u,
-			 __ATOMIC_RELEASE);
+	__atomic_store_n(&nf->direct_next, next, __ATOMIC_RELAXED);
+	__atomic_store_n(&slot->direct_next, next, __ATOMIC_RELEASE);
 }
 
 /*
@@ -100,8 +112,6 @@ nfv_direct_relink(struct nfv_daemon *d)
 		struct nfv_hdomain *hd = d->wdom[i];
 		uint32_t nslots = hd->dom.region.layout.p.nslots;
 
-		for (s = 0; s < nslots; s++)
-			hd->nf[s].linked_in = 0;
 		for (s = 0; s < nslots; s++) {
 			struct nfv_nf *nf = &hd->nf[s];
 			struct nfv_nf *want = wanted_link(d, nf);
@@ -124,11 +134,9 @@ nfv_direct_relink(struct nfv_daemon *d)
 						nf->slot, nf->name, want->slot, want->name);
 				}
 			}
-			if (nf->link)
-				nf->link->linked_in = 1;
 		}
 		for (s = 0; s < nslots; s++)
-			if (hd->nf[s].linked_in)
+			if (linked_to(&hd->nf[s]))
 				d->linked[d->nlinked++] = &hd->nf[s];
 	}
 }
@@ -139,7 +147,6 @@ unlink_nf(struct nfv_nf *nf)
 	nf->link = NULL;
 	nf->link_fixed = NULL;
 	nf->link_from = NULL;
-	nf->linked_in = 0;
 	nf->peer_kicked = 0;
 	publish_link(nf);
 }
@@ -218,7 +225,7 @@ nfv_direct_sweep(struct nfv_daemon *d)
 		uint32_t prod, cons;
 
 		if (!__atomic_load_n(&nfv_region_slot(r, nf->slot)->sleeping, __ATOMIC_RELAXED) ||
-		    !nf->linked_in || !running(nf))
+		    !linked_to(nf) || !running(nf))
 			continue;
 		shm = (const struct nfv_ring_shm *)(r->base +
 			nfv_layout_ring_off(&r->layout, nf->slot, NFV_RING_PEER));

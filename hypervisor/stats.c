@@ -295,7 +295,8 @@ nf_json(const struct nfv_nf *nf, int state)
 
 	for (i = 0; i < NFV_REJECT_MAX; i++)
 		rejects += NFV_STAT_GET(nf->st.rejects[i]);
-	uint32_t next = __atomic_load_n(&shm->direct_next, __ATOMIC_RELAXED);
+	/* Our own copy: the slot's may have been rewritten by an NF. */
+	uint32_t next = __atomic_load_n(&nf->direct_next, __ATOMIC_RELAXED);
 
 	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I}",
 			 "slot", (json_int_t)nf->slot, "domain", nf->hd->dom.name,
