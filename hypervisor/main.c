@@ -348,7 +348,9 @@ out_domain:
 	nfv_affinity_fini(&d->aff);
 	nfv_domains_fini(d);
 out_eal:
-	rte_eal_cleanup();
+	/* Not after a failed port setup: see ports_abandon(). */
+	if (!d->port_setup_failed)
+		rte_eal_cleanup();
 	free(eargv);
 	return status;
 }

@@ -15,6 +15,19 @@
 #define RX_DESC 1024u
 #define TX_DESC 1024u
 
+/* Why port_init() failed: one line naming the port, the step and errno. */
+static char port_why[256];
+
+static int
+port_failed(struct nfv_port *p, const char *step, int ret, const char **why)
+{
+	snprintf(port_why, sizeof(port_why),
+		 "port %u (%s): %s failed: %s (see the driver's message above; check its --vdev/-a arguments)",
+		 p->id, p->name[0] ? p->name : "?", step, strerror(-ret));
+	*why = port_why;
+	return ret;
+}
+
 static int
 port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, const char **why)
 {
@@ -30,31 +43,51 @@ port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, const char **wh
 		return -ENOENT;
 	}
 	p->socket = rte_eth_dev_socket_id(id);	/* SOCKET_ID_ANY if unknown */
+	rte_eth_dev_get_name_by_port(id, p->name);
 	ret = rte_eth_dev_info_get(id, &info);
 	if (ret < 0)
-		goto fail;
-	rte_eth_dev_get_name_by_port(id, p->name);
+		return port_failed(p, "device info", ret, why);
 	ret = rte_eth_dev_configure(id, 1, 1, &conf);
 	if (ret < 0)
-		goto fail;
+		return port_failed(p, "configure", ret, why);
 	ret = rte_eth_dev_adjust_nb_rx_tx_desc(id, &nrx, &ntx);
 	if (ret < 0)
-		goto fail;
+		return port_failed(p, "queue sizes", ret, why);
 	ret = rte_eth_rx_queue_setup(id, 0, nrx, (unsigned int)p->socket, NULL, p->hd->dom.pool.mp);
 	if (ret < 0)
-		goto fail;
+		return port_failed(p, "RX queue setup", ret, why);
 	ret = rte_eth_tx_queue_setup(id, 0, ntx, (unsigned int)p->socket, NULL);
 	if (ret < 0)
-		goto fail;
+		return port_failed(p, "TX queue setup", ret, why);
 	ret = rte_eth_dev_start(id);
 	if (ret < 0)
-		goto fail;
+		return port_failed(p, "start", ret, why);
 	rte_eth_promiscuous_enable(id);	/* not every vdev supports it */
 	rte_eth_macaddr_get(id, &p->mac);
 	return 0;
-fail:
-	*why = "cannot set up a port (check its --vdev/-a arguments)";
-	return ret;
+}
+
+/*
+ * A port failed to set up: close every other port now (a memif server,
+ * say, removes its socket file) and leave the failed one alone.  Some
+ * drivers do not survive closing a device whose setup failed (DPDK 22.11's
+ * net_pcap with infinite_rx frees its packet ring a second time), so the
+ * caller must then skip rte_eal_cleanup(), which would close it: with
+ * --in-memory no hugepage file depends on it, and DPDK removes its
+ * telemetry socket at exit.
+ */
+static void
+ports_abandon(uint16_t failed)
+{
+	uint16_t id;
+
+	RTE_ETH_FOREACH_DEV(id) {
+		if (id == failed)
+			continue;
+		if (id < failed)	/* set up and started */
+			rte_eth_dev_stop(id);
+		rte_eth_dev_close(id);
+	}
 }
 
 int
@@ -74,8 +107,12 @@ nfv_ports_init(struct nfv_daemon *d, const char **why)
 			return -EINVAL;
 		}
 		ret = port_init(d, id, &d->port[d->nports], why);
-		if (ret < 0)
+		if (ret < 0) {
+			ports_abandon(id);
+			d->nports = 0;
+			d->port_setup_failed = 1;
 			return ret;
+		}
 		d->nports++;
 	}
 	return 0;
