@@ -145,18 +145,23 @@ nfv_flow_classify(struct nfv_flow_table *ft, uint16_t port, const struct nfv_flo
 	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
 	void *data[RTE_HASH_LOOKUP_BULK_MAX];
 	uint16_t miss = port < NFV_FLOW_MAX_PORTS ? ft->port_chain[port] : NFV_DEFAULT_CHAIN;
-	uint64_t hits = 0;
-	unsigned int i;
+	uint64_t hits;
+	unsigned int i, k, m;
 
-	if (ft->nrules == 0 || n > RTE_HASH_LOOKUP_BULK_MAX) {
+	if (ft->nrules == 0) {
 		for (i = 0; i < n; i++)
 			chain_ids[i] = miss;
 	} else {
-		for (i = 0; i < n; i++)
-			kp[i] = &keys[i];
-		rte_hash_lookup_bulk_data(ft->h, kp, n, &hits, data);
-		for (i = 0; i < n; i++)
-			chain_ids[i] = (hits >> i) & 1 ? (uint16_t)(uintptr_t)data[i] : miss;
+		/* rte_hash looks up at most RTE_HASH_LOOKUP_BULK_MAX at once. */
+		for (k = 0; k < n; k += m) {
+			m = n - k < RTE_HASH_LOOKUP_BULK_MAX ? n - k : RTE_HASH_LOOKUP_BULK_MAX;
+			for (i = 0; i < m; i++)
+				kp[i] = &keys[k + i];
+			hits = 0;
+			rte_hash_lookup_bulk_data(ft->h, kp, m, &hits, data);
+			for (i = 0; i < m; i++)
+				chain_ids[k + i] = (hits >> i) & 1 ? (uint16_t)(uintptr_t)data[i] : miss;
+		}
 	}
 	for (i = 0; i < n; i++) {
 		ft->chain[chain_ids[i]].inflight++;

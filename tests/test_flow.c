@@ -196,32 +196,49 @@ START_TEST(test_exact_match_over_default_v4_v6)
 }
 END_TEST
 
-START_TEST(test_bulk_mixed_burst)
+/* @n keys, a rule for every third: each hit finds its rule, each miss the
+ * default chain, and the references add up. */
+static void
+check_mixed_burst(unsigned int n)
 {
-	struct nfv_flow_key keys[NFV_BURST];
+	struct nfv_flow_key keys[150];
 	struct nfv_chain c = chain_of("drop");
-	uint16_t ids[NFV_BURST];
+	uint16_t ids[150];
+	unsigned int i, nrules = (n + 2) / 3;
 	char sport[12];
-	unsigned int i;
 
-	for (i = 0; i < NFV_BURST; i++) {
+	ck_assert_uint_le(n, 150);
+	for (i = 0; i < n; i++) {
 		snprintf(sport, sizeof(sport), "%u", 1000 + i);
 		keys[i] = key_of("udp", "10.1.0.1", sport, "10.1.0.2", "9");
 		if (i % 3 == 0)
 			ck_assert_int_eq(nfv_flow_add(&ft, &keys[i], &c), 0);
 	}
-	nfv_flow_classify(&ft, 0, keys, NFV_BURST, ids);
-	for (i = 0; i < NFV_BURST; i++) {
+	nfv_flow_classify(&ft, 0, keys, n, ids);
+	for (i = 0; i < n; i++) {
 		if (i % 3 == 0)
 			ck_assert_uint_ne(ids[i], NFV_DEFAULT_CHAIN);
 		else
 			ck_assert_uint_eq(ids[i], NFV_DEFAULT_CHAIN);
-		ck_assert_uint_eq(ft.chain[ids[i]].inflight, i % 3 == 0 ? 1 : NFV_BURST - 11);
+		ck_assert_uint_eq(ft.chain[ids[i]].inflight, i % 3 == 0 ? 1 : n - nrules);
 	}
-	for (i = 0; i < NFV_BURST; i++)
+	for (i = 0; i < n; i++)
 		nfv_flow_put(&ft, ids[i]);
 	ck_assert_uint_eq(ft.chain[NFV_DEFAULT_CHAIN].inflight, 0);
-	ck_assert_uint_eq(ft.chain[NFV_DEFAULT_CHAIN].pkts, NFV_BURST - 11);
+	ck_assert_uint_eq(ft.chain[NFV_DEFAULT_CHAIN].pkts, n - nrules);
+}
+
+START_TEST(test_bulk_mixed_burst)
+{
+	check_mixed_burst(NFV_BURST);
+}
+END_TEST
+
+/* rte_hash takes at most RTE_HASH_LOOKUP_BULK_MAX keys a call: a longer
+ * burst is looked up in parts, none of it taken for misses. */
+START_TEST(test_bulk_longer_than_lookup_max)
+{
+	check_mixed_burst(150);
 }
 END_TEST
 
@@ -482,6 +499,7 @@ main(void)
 	tcase_add_test(tc, test_rule_words);
 	tcase_add_test(tc, test_exact_match_over_default_v4_v6);
 	tcase_add_test(tc, test_bulk_mixed_burst);
+	tcase_add_test(tc, test_bulk_longer_than_lookup_max);
 	tcase_add_test(tc, test_deleted_chain_kept_while_packets_follow_it);
 	tcase_add_test(tc, test_full_table);
 	tcase_add_test(tc, test_port_chain_for_misses);
