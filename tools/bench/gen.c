@@ -288,11 +288,13 @@ run(struct gen *g, double rate, double warmup, double duration)
 	elapsed = (double)(t_end - t_count) / (double)hz;
 	printf("{\"rate_target_pps\": %.0f, \"tx_pps\": %.0f, \"rx_pps\": %.0f, "
 	       "\"sent\": %" PRIu64 ", \"received\": %" PRIu64 ", "
-	       "\"lat_ns\": {\"min\": %" PRIu64 ", \"median\": %.0f, \"p99\": %.0f, "
+	       "\"lat_ns\": {\"min\": %" PRIu64 ", \"median\": %.0f, \"p90\": %.0f, "
+	       "\"p99\": %.0f, \"p999\": %.0f, "
 	       "\"max\": %" PRIu64 "}}\n",
 	       rate, (double)c.sent / elapsed, (double)c.received / elapsed,
 	       c.sent, c.received, hist.n ? hist.min_ns : 0, hist_quantile(&hist, 0.5),
-	       hist_quantile(&hist, 0.99), hist.max_ns);
+	       hist_quantile(&hist, 0.9), hist_quantile(&hist, 0.99), hist_quantile(&hist, 0.999),
+	       hist.max_ns);
 	fflush(stdout);
 }
 
