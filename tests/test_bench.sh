@@ -64,3 +64,19 @@ else
 	grep -q "gnuplot not found" "$T/progress.txt" || fail "no note that gnuplot is missing"
 fi
 note "nfv-bench --quick subset: JSON schema and figures OK"
+
+# --flows: every system replays a capture of that many UDP flows (net_pcap).
+out=$("$BENCH" --build-dir "$B" --flows 0 2>&1) && fail "--flows 0 was accepted"
+echo "$out" | grep -q "1..2048" || fail "no clear error for --flows 0: $out"
+"$BENCH" --build-dir "$B" --quick --runs 1 --warmup 0.2 --duration 0.5 --no-latency \
+	--systems nfvisor,floor-ring --nfs fwd --chains 1 --flows 256 \
+	--json "$T/flows.json" >"$T/flows.txt" 2>"$T/flows-progress.txt" ||
+	{ cat "$T/flows-progress.txt" "$T/flows.txt"; fail "nfv-bench --flows failed"; }
+grep -q "^traffic: 256 UDP flow(s)" "$T/flows.txt" || fail "the table does not say the traffic: $(cat "$T/flows.txt")"
+jq -e 'length == 2 and all(.[]; .traffic == "pcap" and .flows == 256 and .mpps_median > 0)' \
+	"$T/flows.json" >/dev/null || fail "bad --flows results: $(cat "$T/flows.json")"
+jq -e 'all(.[]; .traffic == "null" and (has("flows") | not))' "$J" >/dev/null ||
+	fail "net_null results do not say their traffic: $(cat "$J")"
+leftover=$(ls -d /var/run/dpdk/nfvb* /dev/hugepages/nfvb* 2>/dev/null || true)
+[ -z "$leftover" ] || fail "left behind: $leftover"
+note "nfv-bench --flows 256: $(jq -c '[.[] | {system, mpps_median}]' "$T/flows.json")"
