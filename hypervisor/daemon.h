@@ -205,7 +205,7 @@ struct nfv_daemon {
 	uint64_t start_ns;
 	volatile int quit;		/* set by signals or idle stop */
 	uint16_t nports;
-	int port_setup_failed;		/* a port is left half set up (ports.c) */
+	int port_left_open;		/* a failed port must not be closed (ports.c) */
 	struct nfv_port port[NFV_MAX_PORTS];
 	struct nfv_hdomain *hd;		/* the default domain, dom[0] */
 	struct nfv_hdomain *dom[NFV_MAX_DOMAINS]; /* by id; control thread */

@@ -348,8 +348,8 @@ out_domain:
 	nfv_affinity_fini(&d->aff);
 	nfv_domains_fini(d);
 out_eal:
-	/* Not after a failed port setup: see ports_abandon(). */
-	if (!d->port_setup_failed)
+	/* Not with a port that must not be closed: see ports_abandon(). */
+	if (!d->port_left_open)
 		rte_eal_cleanup();
 	free(eargv);
 	return status;

@@ -23,27 +23,39 @@ port_failed(struct nfv_port *p, const char *step, int ret, const char **why)
 {
 	snprintf(port_why, sizeof(port_why),
 		 "port %u (%s): %s failed: %s (see the driver's message above; check its --vdev/-a arguments)",
-		 p->id, p->name[0] ? p->name : "?", step, strerror(-ret));
+		 p->id, p->name, step, strerror(-ret));
 	*why = port_why;
 	return ret;
 }
 
+/*
+ * Set up port @id.  On failure *@no_close says the device must not be
+ * closed: DPDK 22.11's net_pcap, whose RX queue setup failed with
+ * infinite_rx (a capture larger than the pool), frees its packet ring
+ * again when closed and crashes.
+ */
 static int
-port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, const char **why)
+port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, int *no_close,
+	  const char **why)
 {
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
 	uint16_t nrx = RX_DESC, ntx = TX_DESC;
 	int ret;
 
+	*no_close = 0;
 	p->id = id;
+	p->socket = rte_eth_dev_socket_id(id);	/* SOCKET_ID_ANY if unknown */
+	if (rte_eth_dev_get_name_by_port(id, p->name) != 0)
+		snprintf(p->name, sizeof(p->name), "?");
 	p->hd = d->cfg.port_domain[id][0] ? nfv_domain_by_name(d, d->cfg.port_domain[id]) : d->hd;
 	if (!p->hd) {
-		*why = "--port-domain names a domain that does not exist";
+		snprintf(port_why, sizeof(port_why),
+			 "port %u (%s): --port-domain names a domain that does not exist (create it with -D or --config)",
+			 id, p->name);
+		*why = port_why;
 		return -ENOENT;
 	}
-	p->socket = rte_eth_dev_socket_id(id);	/* SOCKET_ID_ANY if unknown */
-	rte_eth_dev_get_name_by_port(id, p->name);
 	ret = rte_eth_dev_info_get(id, &info);
 	if (ret < 0)
 		return port_failed(p, "device info", ret, why);
@@ -54,8 +66,10 @@ port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, const char **wh
 	if (ret < 0)
 		return port_failed(p, "queue sizes", ret, why);
 	ret = rte_eth_rx_queue_setup(id, 0, nrx, (unsigned int)p->socket, NULL, p->hd->dom.pool.mp);
-	if (ret < 0)
+	if (ret < 0) {
+		*no_close = info.driver_name && strcmp(info.driver_name, "net_pcap") == 0;
 		return port_failed(p, "RX queue setup", ret, why);
+	}
 	ret = rte_eth_tx_queue_setup(id, 0, ntx, (unsigned int)p->socket, NULL);
 	if (ret < 0)
 		return port_failed(p, "TX queue setup", ret, why);
@@ -68,21 +82,20 @@ port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, const char **wh
 }
 
 /*
- * A port failed to set up: close every other port now (a memif server,
- * say, removes its socket file) and leave the failed one alone.  Some
- * drivers do not survive closing a device whose setup failed (DPDK 22.11's
- * net_pcap with infinite_rx frees its packet ring a second time), so the
- * caller must then skip rte_eal_cleanup(), which would close it: with
- * --in-memory no hugepage file depends on it, and DPDK removes its
- * telemetry socket at exit.
+ * Port @failed did not set up: close every port now, those started before
+ * it stopped first (a memif or vhost port removes its socket file), so
+ * that nothing holds the domains' buffers when they go.  With @no_close
+ * the failed one stays open, and the caller must skip rte_eal_cleanup(),
+ * which would close it: with --in-memory no hugepage file depends on it,
+ * and DPDK removes its telemetry socket at exit.
  */
 static void
-ports_abandon(uint16_t failed)
+ports_abandon(uint16_t failed, int no_close)
 {
 	uint16_t id;
 
 	RTE_ETH_FOREACH_DEV(id) {
-		if (id == failed)
+		if (id == failed && no_close)
 			continue;
 		if (id < failed)	/* set up and started */
 			rte_eth_dev_stop(id);
@@ -93,24 +106,27 @@ ports_abandon(uint16_t failed)
 int
 nfv_ports_init(struct nfv_daemon *d, const char **why)
 {
-	uint16_t id;
-	int ret;
+	uint16_t id, n = 0;
+	int ret, no_close;
 
-	d->nports = 0;
+	/* Checked before any port starts receiving into a domain's pool. */
 	RTE_ETH_FOREACH_DEV(id) {
-		if (d->nports == NFV_MAX_PORTS) {
-			*why = "more than 16 ports";
+		if (n == NFV_MAX_PORTS) {
+			*why = "more than 16 ports: give fewer --vdev/-a devices";
 			return -E2BIG;
 		}
-		if (id != d->nports) {
+		if (id != n++) {
 			*why = "port ids are not contiguous";
 			return -EINVAL;
 		}
-		ret = port_init(d, id, &d->port[d->nports], why);
+	}
+	d->nports = 0;
+	RTE_ETH_FOREACH_DEV(id) {
+		ret = port_init(d, id, &d->port[d->nports], &no_close, why);
 		if (ret < 0) {
-			ports_abandon(id);
+			ports_abandon(id, no_close);
 			d->nports = 0;
-			d->port_setup_failed = 1;
+			d->port_left_open = no_close;
 			return ret;
 		}
 		d->nports++;
