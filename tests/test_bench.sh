@@ -20,6 +20,9 @@ echo "$out" | grep -q "unknown 'bogus'" || fail "no clear error for --systems bo
 out=$("$BENCH" --build-dir "$B" --sizes 32 2>&1) && fail "--sizes 32 was accepted"
 echo "$out" | grep -q "64..1518" || fail "no clear error for --sizes 32: $out"
 
+# What other nfv-bench runs on this machine have, so as not to blame them.
+ours() { comm -13 <(printf '%s\n' "$before") <(ls -d /var/run/dpdk/nfvb* /dev/hugepages/nfvb* 2>/dev/null | sort); }
+before=$(ls -d /var/run/dpdk/nfvb* /dev/hugepages/nfvb* 2>/dev/null | sort)
 "$BENCH" --build-dir "$B" --quick --runs 1 --warmup 0.2 --duration 0.5 \
 	--systems nfvisor,floor-ring,testpmd-io --nfs fwd --chains 1 \
 	--json "$T/bench.json" --plot "$T/bench.png" >"$T/table.txt" 2>"$T/progress.txt" ||
@@ -28,7 +31,7 @@ cat "$T/table.txt"
 J=$T/bench.json
 
 # No process, runtime directory or hugepage file of the bench is left.
-leftover=$(ls -d /var/run/dpdk/nfvb* /dev/hugepages/nfvb* 2>/dev/null || true)
+leftover=$(ours)
 [ -z "$leftover" ] || fail "left behind: $leftover"
 
 jq -e 'type == "array" and length == 3' "$J" >/dev/null || fail "expected 3 results: $(cat "$J")"
@@ -66,17 +69,19 @@ fi
 note "nfv-bench --quick subset: JSON schema and figures OK"
 
 # --flows: every system replays a capture of that many UDP flows (net_pcap).
-out=$("$BENCH" --build-dir "$B" --flows 0 2>&1) && fail "--flows 0 was accepted"
-echo "$out" | grep -q "1..2048" || fail "no clear error for --flows 0: $out"
+for bad in 0 5,7; do
+	out=$("$BENCH" --build-dir "$B" --flows "$bad" 2>&1) && fail "--flows $bad was accepted"
+	echo "$out" | grep -q "1..2048" || fail "no clear error for --flows $bad: $out"
+done
 "$BENCH" --build-dir "$B" --quick --runs 1 --warmup 0.2 --duration 0.5 --no-latency \
-	--systems nfvisor,floor-ring --nfs fwd --chains 1 --flows 256 \
+	--systems nfvisor,floor-ring,testpmd-io --nfs fwd --chains 1 --flows 256 \
 	--json "$T/flows.json" >"$T/flows.txt" 2>"$T/flows-progress.txt" ||
 	{ cat "$T/flows-progress.txt" "$T/flows.txt"; fail "nfv-bench --flows failed"; }
 grep -q "^traffic: 256 UDP flow(s)" "$T/flows.txt" || fail "the table does not say the traffic: $(cat "$T/flows.txt")"
-jq -e 'length == 2 and all(.[]; .traffic == "pcap" and .flows == 256 and .mpps_median > 0)' \
+jq -e 'length == 3 and all(.[]; .traffic == "pcap" and .flows == 256 and .mpps_median > 0)' \
 	"$T/flows.json" >/dev/null || fail "bad --flows results: $(cat "$T/flows.json")"
 jq -e 'all(.[]; .traffic == "null" and (has("flows") | not))' "$J" >/dev/null ||
 	fail "net_null results do not say their traffic: $(cat "$J")"
-leftover=$(ls -d /var/run/dpdk/nfvb* /dev/hugepages/nfvb* 2>/dev/null || true)
+leftover=$(ours)
 [ -z "$leftover" ] || fail "left behind: $leftover"
 note "nfv-bench --flows 256: $(jq -c '[.[] | {system, mpps_median}]' "$T/flows.json")"

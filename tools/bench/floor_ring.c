@@ -36,7 +36,9 @@
 #include <rte_ring.h>
 
 #define PROG "nfv-bench-floor"
-#define BURST 32u
+/* The bursts nfvisord's worker and NetLib use: a like-for-like floor. */
+#define BURST 64u		/* primary, as nfvisord's NFV_BURST */
+#define SEC_BURST 32u		/* secondary, as NETLIB_BURST */
 #define RING_SIZE 1024u
 #define NB_MBUFS 8191u
 #define NB_DESC 1024u
@@ -181,7 +183,7 @@ run_secondary(void)
 	struct rte_ring *down = rte_ring_lookup(RING_DOWN);
 	struct rte_ring *up = rte_ring_lookup(RING_UP);
 	struct floor_ctl *ctl;
-	void *pkts[BURST];
+	void *pkts[SEC_BURST];
 	unsigned int n, k;
 
 	if (!mz || !down || !up) {
@@ -191,7 +193,7 @@ run_secondary(void)
 	ctl = mz->addr;
 	ctl->sec_ready = 1;
 	while (!quit && !ctl->stop) {
-		n = rte_ring_sc_dequeue_burst(down, pkts, BURST, NULL);
+		n = rte_ring_sc_dequeue_burst(down, pkts, SEC_BURST, NULL);
 		/* Hand every pointer back; the up ring can hold them all. */
 		for (k = 0; k < n && !ctl->stop;)
 			k += rte_ring_sp_enqueue_burst(up, pkts + k, n - k, NULL);
