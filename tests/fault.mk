@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # Hostile NFs, crashes and long runs (tools/nfv-adversary, tests/soak.sh).
-TESTS += tests/test_adversary.sh tests/test_faults.sh
-EXTRA_DIST += tests/test_adversary.sh tests/test_faults.sh tests/soak.sh
+TESTS += tests/test_adversary.sh tests/test_faults.sh tests/test_faults_direct.sh
+EXTRA_DIST += tests/test_adversary.sh tests/test_faults.sh tests/test_faults_direct.sh tests/soak.sh
 
 # make soak: NFV_SOAK_SECONDS (default 600) at full rate with NF churn and
 # an adversary; report in soak.json.

@@ -11,6 +11,9 @@
 # count is back to where it started once the NFs are gone, the audit finds
 # every buffer, and rx = tx + dropped exactly.  Writes a JSON report to
 # NFV_SOAK_REPORT (default: printed).  `make soak` runs it.
+# NFV_SOAK_DIRECT=1: nfvisord --direct with one instance of each service,
+# so the chain's NFs are linked and a SIGKILL resets the whole group (its
+# partner stops by itself and is started again, like the killed one).
 . "$(dirname "$0")/lib.sh"
 need_root_hugepages 200
 ADV=$B/tools/nfv-adversary
@@ -18,12 +21,14 @@ ADV=$B/tools/nfv-adversary
 SECS=${NFV_SOAK_SECONDS:-600}
 KILL_MS=${NFV_SOAK_KILL_MS:-300}
 SAMPLE=${NFV_SOAK_SAMPLE:-10}
+DIRECT=${NFV_SOAK_DIRECT:-0}
 REPORT=${NFV_SOAK_REPORT:-$T/soak.json}
 
 "$PCAPGEN" -o "$T/loop.pcap" -n 4096 -s 64 -f 16 >/dev/null || hard "pcapgen failed"
 start_daemon "$T/d.log" --no-pci --vdev "net_pcap0,rx_pcap=$T/loop.pcap,infinite_rx=1" \
 	--vdev net_null1 -- -r "$RUN" --trust-domain guest,size=32M,slots=4,trust=untrusted \
-	--chain nf:1,nf:2,port:1 --wait-chain --summary "$T/summary.json"
+	--chain nf:1,nf:2,port:1 --wait-chain --summary "$T/summary.json" \
+	$([ "$DIRECT" = 1 ] && echo --direct)
 sample() {	# rss_kb fds in_use rx tx attached
 	local rss fds st
 	rss=$(awk '/^VmRSS/ {print $2}' /proc/"$DPID"/status)
@@ -35,8 +40,9 @@ fds0=$(find /proc/"$DPID"/fd -mindepth 1 -maxdepth 1 | wc -l)
 # Flow 4 goes through the adversary, the rest through the chain.
 ctl flow add udp 198.18.0.5 1028 198.19.0.1 9 nf:9,nf:2,port:1 >/dev/null || fail "flow add failed"
 
-# The chain's NFs: two replicas of service 1, one of service 2.
-ROLES=(1 1 2)
+# The chain's NFs: two replicas of service 1, one of service 2; with
+# --direct one of each (a service with replicas is never linked).
+if [ "$DIRECT" = 1 ]; then ROLES=(1 2); else ROLES=(1 1 2); fi
 declare -a NFPID
 start_role() {
 	"$FWD" --socket "$RUN/default.sock" --service "${ROLES[$1]}" --name "fwd$1" >/dev/null 2>&1 &
@@ -44,7 +50,7 @@ start_role() {
 	PIDS="$PIDS $!"
 }
 for i in "${!ROLES[@]}"; do start_role "$i"; done
-wait_for "nfs_running 3" 20 || fail "NFs did not register: $(ctl nf list)"
+wait_for "nfs_running ${#ROLES[@]}" 20 || fail "NFs did not register: $(ctl nf list)"
 
 # The adversary, restarted whenever its run ends.
 (
@@ -64,6 +70,7 @@ start=$(date +%s)
 end=$((start + SECS))
 next_sample=$start
 kills=0
+restarts=0
 : >"$T/samples"
 while [ "$(date +%s)" -lt "$end" ]; do
 	kill -0 "$DPID" 2>/dev/null || { tail -20 "$T/d.log"; fail "nfvisord died after $kills kills"; }
@@ -71,6 +78,13 @@ while [ "$(date +%s)" -lt "$end" ]; do
 	kill -KILL "${NFPID[$i]}" 2>/dev/null && kills=$((kills + 1))
 	wait "${NFPID[$i]}" 2>/dev/null
 	start_role "$i"
+	# An NF that stopped by itself (its linked partner died) starts again.
+	for j in "${!ROLES[@]}"; do
+		kill -0 "${NFPID[$j]}" 2>/dev/null && continue
+		wait "${NFPID[$j]}" 2>/dev/null
+		restarts=$((restarts + 1))
+		start_role "$j"
+	done
 	sleep "$(awk -v ms="$KILL_MS" 'BEGIN { printf "%.3f", ms / 1000 * (0.5 + rand()) }')"
 	now=$(date +%s)
 	if [ "$now" -ge "$next_sample" ]; then
@@ -128,4 +142,9 @@ else
 fi
 [ "$(jq .reclaims.count "$s")" -ge "$kills" ] || fail "$kills kills but $(jq .reclaims.count "$s") reclaims"
 [ "$kills" -gt 0 ] || fail "no NF was killed"
+if [ "$DIRECT" = 1 ]; then
+	resets=$(jq .totals.group_resets "$s")
+	[ "$resets" -gt 0 ] || fail "--direct: $kills kills but no linked group was reset: $(jq -c .totals "$s")"
+	note "--direct: $resets group resets, $restarts partners started again"
+fi
 echo "PASS: ${SECS}s, $kills SIGKILLs (reclaim max $(jq .reclaims.max_us "$s") us), $hostile hostile writes; rx = tx + dropped; nothing lost; RSS $rss_min..$rss_max kB; fds $fds0 -> $fds1"
