@@ -45,7 +45,7 @@ ctl flow add udp 198.18.0.5 1028 198.19.0.1 9 nf:9,nf:2,port:1 >/dev/null || fai
 if [ "$DIRECT" = 1 ]; then ROLES=(1 2); else ROLES=(1 1 2); fi
 declare -a NFPID
 start_role() {
-	"$FWD" --socket "$RUN/default.sock" --service "${ROLES[$1]}" --name "fwd$1" >/dev/null 2>&1 &
+	"$FWD" --socket "$RUN/default.sock" --service "${ROLES[$1]}" --name "fwd$1" >/dev/null 2>>"$T/nf.err" &
 	NFPID[$1]=$!
 	PIDS="$PIDS $!"
 }
@@ -142,6 +142,12 @@ else
 fi
 [ "$(jq .reclaims.count "$s")" -ge "$kills" ] || fail "$kills kills but $(jq .reclaims.count "$s") reclaims"
 [ "$kills" -gt 0 ] || fail "no NF was killed"
+# A sanitizer build reports and goes on (UBSan) or aborts an NF that the
+# churn would quietly start again: either way, a report fails the soak.
+for log in "$T/d.log" "$T/nf.err" "$T/adv.err"; do
+	! grep -q "runtime error:\|ERROR: AddressSanitizer\|ERROR: LeakSanitizer" "$log" 2>/dev/null ||
+		fail "sanitizer report in $(basename "$log"): $(grep -m3 "runtime error:\|ERROR: .*Sanitizer" "$log")"
+done
 if [ "$DIRECT" = 1 ]; then
 	resets=$(jq .totals.group_resets "$s")
 	[ "$resets" -gt 0 ] || fail "--direct: $kills kills but no linked group was reset: $(jq -c .totals "$s")"
