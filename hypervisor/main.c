@@ -18,6 +18,7 @@
 
 #include "ctl.h"
 #include "daemon.h"
+#include "eal_run.h"
 #include "options.h"
 #include "stats.h"
 #include "unixsock.h"
@@ -26,44 +27,11 @@
 
 static struct nfv_daemon g_daemon;
 static volatile int g_ctl_quit;
-static char g_eal_rundir[PATH_MAX];
-
-/* EAL leaves its runtime dir behind, and telemetry removes its socket in
- * there from an atexit handler: registered before EAL's, this one runs
- * after it and removes the then empty directory. */
-static void
-remove_eal_rundir(void)
-{
-	if (g_eal_rundir[0])
-		rmdir(g_eal_rundir);
-}
 
 static void
 on_signal(int sig)
 {
 	g_daemon.quit = 1;
-}
-
-/* EAL always runs --in-memory: no hugepage file survives us, even after
- * SIGKILL.  (--file-prefix still names the runtime directory.) */
-static char **
-eal_argv(int argc, char **argv, int *eal_argc)
-{
-	char **out = calloc((size_t)argc + 2, sizeof(*out));
-	int i, n = 0, keep = 0;
-
-	if (!out)
-		return NULL;
-	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-		if (strcmp(argv[i], "--in-memory") == 0)
-			keep = 1;
-	out[n++] = argv[0];
-	if (!keep)
-		out[n++] = (char *)"--in-memory";
-	for (i = 1; i < argc; i++)
-		out[n++] = argv[i];
-	*eal_argc = n;
-	return out;
 }
 
 static int
@@ -276,17 +244,16 @@ main(int argc, char **argv)
 			}
 		return nfv_options_parse(napp, app, &d->cfg, PROG) == 1 ? 0 : 2;
 	}
-	eargv = eal_argv(argc, argv, &eargc);
+	/* Always --in-memory: no hugepage file survives us (eal_run.h). */
+	eargv = nfv_eal_argv(argc, argv, &eargc);
 	if (!eargv)
 		return 1;
-	atexit(remove_eal_rundir);
-	n = rte_eal_init(eargc, eargv);
+	n = nfv_eal_init(eargc, eargv);
 	if (n < 0) {
 		fprintf(stderr, PROG ": DPDK EAL initialisation failed: %s (are hugepages configured? "
 			"echo 1024 > /proc/sys/vm/nr_hugepages)\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	snprintf(g_eal_rundir, sizeof(g_eal_rundir), "%s", rte_eal_get_runtime_dir());
 	eargv[n] = eargv[0];
 	ret = nfv_options_parse(eargc - n, eargv + n, &d->cfg, PROG);
 	if (ret != 0) {

@@ -13,8 +13,8 @@ tools_bench_nfv_bench_floor_LDADD = $(DPDK_LIBS)
 
 # The paced, timestamping source of the latency and CPU measurements.
 noinst_PROGRAMS += tools/bench/nfv-bench-gen
-tools_bench_nfv_bench_gen_SOURCES = tools/bench/gen.c
-tools_bench_nfv_bench_gen_CFLAGS = $(AM_CFLAGS) $(NFV_DPDK_CFLAGS)
+tools_bench_nfv_bench_gen_SOURCES = tools/bench/gen.c hypervisor/eal_run.c hypervisor/eal_run.h
+tools_bench_nfv_bench_gen_CFLAGS = $(AM_CFLAGS) $(NFV_DPDK_CFLAGS) -I$(top_srcdir)/hypervisor
 tools_bench_nfv_bench_gen_LDADD = $(DPDK_LIBS)
 
 # Smoke test: a one-run --quick nfvisor bench and its JSON schema (< 20 s).

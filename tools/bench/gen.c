@@ -44,6 +44,8 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "eal_run.h"
+
 #define PROG "nfv-bench-gen"
 #define BURST 32u
 #define NB_MBUFS 8191u
@@ -377,15 +379,21 @@ main(int argc, char **argv)
 	};
 	static struct gen g;
 	double v, link_timeout = 30;
-	int ret, o;
+	char **eargv;
+	int ret, o, eargc;
 
-	ret = rte_eal_init(argc, argv);
+	/* --in-memory: no hugepage file outlives us, also when killed. */
+	eargv = nfv_eal_argv(argc, argv, &eargc);
+	if (!eargv)
+		return 1;
+	ret = nfv_eal_init(eargc, eargv);
 	if (ret < 0) {
 		fprintf(stderr, PROG ": EAL: %s\n", rte_strerror(rte_errno));
 		return 1;
 	}
-	argc -= ret;
-	argv += ret;
+	eargv[ret] = eargv[0];
+	argc = eargc - ret;
+	argv = eargv + ret;
 	g.size = 64;
 	optind = 1;
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -429,5 +437,6 @@ main(int argc, char **argv)
 	rte_eth_dev_stop(g.port);
 	rte_eth_dev_close(g.port);
 	rte_eal_cleanup();
+	free(eargv);
 	return ret;
 }
