@@ -174,7 +174,8 @@ grep -aq '^kmod-probe: PASS' "$log" || fail "kmod-probe did not pass"
 grep -aq '^nfv-init: exit status 0' "$log" || fail "kmod-probe did not exit 0"
 
 bar2=$(sed -n 's/^bar2_phys=\(0x[0-9a-f]*\).*/\1/p' "$log" | tr -d '\r')
-memtype=$(sed -n 's/^memtype: .*\] *\([a-z-]*\).*/\1/p' "$log" | tr -d '\r')
+# The first "]" ends the range: a kernel line may follow on the same line.
+memtype=$(sed -n 's/^memtype: PAT: \[mem [^]]*\] *\([a-z-]*\).*/\1/p' "$log" | tr -d '\r')
 if [ -z "$bar2" ] || [ -z "$memtype" ]; then
 	echo "$me: note: the guest could not tell BAR2's memory type"
 elif [ $((bar2)) -ge $((1 << 32)) ]; then
