@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * eal_run.h - how nfvisor's single-process DPDK programs (nfvisord, the
- * bench's generator) start EAL so that they leave nothing behind: always
- * --in-memory (no hugepage file survives the process, even SIGKILL), and
- * the runtime directory that --file-prefix names removed at exit.
+ * eal_run.h - how nfvisor's DPDK programs start EAL so that they leave
+ * nothing behind.  Single-process ones (nfvisord, the bench's generator)
+ * always run --in-memory (no hugepage file survives the process, even
+ * SIGKILL) and remove the runtime directory that --file-prefix names at
+ * exit.  A multi-process primary (the bench's floor-ring) needs its
+ * hugepage files for its secondaries to attach: it removes them, and its
+ * runtime directory with what is in it, at exit instead (not after SIGKILL).
  */
 #ifndef NFV_EAL_RUN_H
 #define NFV_EAL_RUN_H
@@ -22,5 +25,15 @@ char **nfv_eal_argv(int argc, char **argv, int *eal_argc);
  * @return rte_eal_init()'s result.
  */
 int nfv_eal_init(int argc, char **argv);
+
+/**
+ * rte_eal_init() for a program that may run as a multi-process primary or
+ * secondary.  A primary removes at exit (after rte_eal_cleanup(), or
+ * without it) the hugepage files of its --file-prefix in every hugetlbfs
+ * mount, the files in its runtime directory and the directory.  A secondary
+ * leaves both to its primary: its memory stays mapped until it exits.
+ * @return rte_eal_init()'s result.
+ */
+int nfv_eal_init_shared(int argc, char **argv);
 
 #endif /* NFV_EAL_RUN_H */

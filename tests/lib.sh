@@ -16,7 +16,7 @@ PCAPCHECK=$B/tools/nfv-pcapcheck
 
 T=$(mktemp -d /tmp/nfvtest.XXXXXX)
 RUN=$T/run
-PREFIX=nfvt$$
+PREFIX=nfvt$$	# --file-prefix; ${PREFIX}mp for a multi-process test
 PIDS=""
 
 skip() { echo "SKIP: $*"; exit 77; }
@@ -29,7 +29,8 @@ cleanup() {
 	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
 	sleep 0.3
 	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-	rm -rf "$T" "/var/run/dpdk/$PREFIX"
+	rm -rf "$T" "/var/run/dpdk/$PREFIX" "/var/run/dpdk/${PREFIX}mp"
+	rm -f /dev/hugepages/"${PREFIX}mp"map_*
 }
 trap cleanup EXIT
 

@@ -85,3 +85,41 @@ jq -e 'all(.[]; .traffic == "null" and (has("flows") | not))' "$J" >/dev/null ||
 leftover=$(ours)
 [ -z "$leftover" ] || fail "left behind: $leftover"
 note "nfv-bench --flows 256: $(jq -c '[.[] | {system, mpps_median}]' "$T/flows.json")"
+
+# nfv-bench-floor run by hand (no nfv-bench to clean up after it): the
+# primary removes its hugepage files and runtime directory when it ends,
+# by itself and on Ctrl-C.  (nfvisord and nfv-bench-gen run --in-memory.)
+FLOOR=$B/tools/bench/nfv-bench-floor
+FP=${PREFIX}mp
+floor_left() { ls -d /dev/hugepages/"$FP"map_* "/var/run/dpdk/$FP" 2>/dev/null; }
+for how in end ctrl-c; do
+	dur=2
+	[ "$how" = ctrl-c ] && dur=60
+	"$FLOOR" -l 1 --file-prefix "$FP" -m 64 --no-pci --log-level='*:warning' \
+		--vdev net_null0,size=64,copy=0 --vdev net_null1,size=64,copy=0 \
+		-- --warmup 0.2 --duration $dur >"$T/floor-$how.out" 2>&1 &
+	fpid=$!
+	PIDS="$PIDS $fpid"
+	wait_for "grep -q '^ready' '$T/floor-$how.out'" 20 ||
+		{ cat "$T/floor-$how.out"; fail "floor primary not ready"; }
+	[ -n "$(floor_left)" ] || fail "the floor primary has no hugepage files: is it --in-memory?"
+	"$FLOOR" -l 0 --file-prefix "$FP" --proc-type=secondary --no-pci --log-level='*:warning' \
+		>"$T/floor-$how-sec.out" 2>&1 &
+	spid=$!
+	PIDS="$PIDS $spid"
+	wait_for "grep -q '^forwarding' '$T/floor-$how.out'" 20 ||
+		{ cat "$T/floor-$how.out" "$T/floor-$how-sec.out"; fail "floor not forwarding"; }
+	if [ "$how" = ctrl-c ]; then
+		kill -INT "$fpid"
+		wait_exit "$fpid" 10 >/dev/null
+		! kill -0 "$fpid" 2>/dev/null || fail "floor primary ignored Ctrl-C"
+		kill -INT "$spid" 2>/dev/null
+	else
+		wait_exit "$fpid" 20 || { cat "$T/floor-$how.out"; fail "floor primary failed"; }
+		grep -q '"mpps"' "$T/floor-$how.out" || fail "floor primary printed no result"
+	fi
+	wait_exit "$spid" 10 >/dev/null
+	left=$(floor_left)
+	[ -z "$left" ] || fail "floor ($how) left behind: $(echo $left)"
+done
+note "nfv-bench-floor by hand: nothing left behind, at its end or on Ctrl-C"

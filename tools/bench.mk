@@ -7,8 +7,8 @@ EXTRA_DIST += docs/nfv-bench.1
 
 # The cost-floor reference: two DPDK processes over SPSC rte_rings.
 noinst_PROGRAMS += tools/bench/nfv-bench-floor
-tools_bench_nfv_bench_floor_SOURCES = tools/bench/floor_ring.c
-tools_bench_nfv_bench_floor_CFLAGS = $(AM_CFLAGS) $(NFV_DPDK_CFLAGS)
+tools_bench_nfv_bench_floor_SOURCES = tools/bench/floor_ring.c hypervisor/eal_run.c hypervisor/eal_run.h
+tools_bench_nfv_bench_floor_CFLAGS = $(AM_CFLAGS) $(NFV_DPDK_CFLAGS) -I$(top_srcdir)/hypervisor
 tools_bench_nfv_bench_floor_LDADD = $(DPDK_LIBS)
 
 # The paced, timestamping source of the latency and CPU measurements.

@@ -35,6 +35,8 @@
 #include <rte_pause.h>
 #include <rte_ring.h>
 
+#include "eal_run.h"
+
 #define PROG "nfv-bench-floor"
 /* The bursts nfvisord's worker and NetLib use: a like-for-like floor. */
 #define BURST 64u		/* primary, as nfvisord's NFV_BURST */
@@ -151,7 +153,9 @@ run_primary(double warmup, double duration)
 	printf("ready\n");
 	fflush(stdout);
 	while (!ctl->sec_ready) {
-		if (quit || waited++ > 30000) {
+		if (quit)
+			return 1;
+		if (waited++ > 30000) {
 			fprintf(stderr, PROG ": no secondary came within 30 s\n");
 			return 1;
 		}
@@ -227,7 +231,8 @@ main(int argc, char **argv)
 	double warmup = 1, duration = 3;
 	int ret, o;
 
-	ret = rte_eal_init(argc, argv);
+	/* The primary's hugepage files and runtime directory go at exit. */
+	ret = nfv_eal_init_shared(argc, argv);
 	if (ret < 0) {
 		fprintf(stderr, PROG ": EAL: %s\n", rte_strerror(rte_errno));
 		return 1;
