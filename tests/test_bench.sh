@@ -92,10 +92,14 @@ note "nfv-bench --flows 256: $(jq -c '[.[] | {system, mpps_median}]' "$T/flows.j
 FLOOR=$B/tools/bench/nfv-bench-floor
 FP=${PREFIX}mp
 floor_left() { ls -d /dev/hugepages/"$FP"map_* "/var/run/dpdk/$FP" 2>/dev/null; }
+# The secondary maps the primary's memory at the same addresses: a fixed
+# base keeps that possible in sanitizer builds too (their shadow moves the
+# default one).
+BASE=--base-virtaddr=0x200000000000
 for how in end ctrl-c; do
 	dur=2
 	[ "$how" = ctrl-c ] && dur=60
-	"$FLOOR" -l 1 --file-prefix "$FP" -m 64 --no-pci --log-level='*:warning' \
+	"$FLOOR" -l 1 --file-prefix "$FP" $BASE -m 64 --no-pci --log-level='*:warning' \
 		--vdev net_null0,size=64,copy=0 --vdev net_null1,size=64,copy=0 \
 		-- --warmup 0.2 --duration $dur >"$T/floor-$how.out" 2>&1 &
 	fpid=$!
@@ -103,7 +107,7 @@ for how in end ctrl-c; do
 	wait_for "grep -q '^ready' '$T/floor-$how.out'" 20 ||
 		{ cat "$T/floor-$how.out"; fail "floor primary not ready"; }
 	[ -n "$(floor_left)" ] || fail "the floor primary has no hugepage files: is it --in-memory?"
-	"$FLOOR" -l 0 --file-prefix "$FP" --proc-type=secondary --no-pci --log-level='*:warning' \
+	"$FLOOR" -l 0 --file-prefix "$FP" $BASE --proc-type=secondary --no-pci --log-level='*:warning' \
 		>"$T/floor-$how-sec.out" 2>&1 &
 	spid=$!
 	PIDS="$PIDS $spid"

@@ -801,8 +801,8 @@ cmd_define(int argc, char **argv)
     if (dump) {
         xml = build_xml(&spec);
         fputs(xml, stdout);
-        free(xml);
-        return EXIT_OK;
+        ret = EXIT_OK;
+        goto out;
     }
 
     conn = connect_libvirt();
@@ -840,6 +840,7 @@ cmd_define(int argc, char **argv)
     }
     virDomainFree(dom);
     virConnectClose(conn);
+out:
     free(xml);
     free(kernel);
     free(initrd);
