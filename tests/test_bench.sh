@@ -54,7 +54,8 @@ jq -e '.[] | select(.system == "nfvisor") |
 	([.latency[].load_pct] == [10, 50, 90]) and
 	all(.latency[]; .received_mpps > 0 and .median_us > 0 and .p90_us >= .median_us and
 		.p99_us >= .p90_us and .p999_us >= .p99_us and .max_us >= .p999_us and
-		.runs == 1 and .p99_us_min <= .p99_us and .p99_us <= .p99_us_max) and
+		.runs == 1 and .p99_us_min <= .p99_us and .p99_us <= .p99_us_max and
+		(.daemon_drops | type == "object" and all(.[]; . > 0))) and
 	(.cpu_idle_pct | has("daemon") and has("nf1")) and
 	(.cpu_half_load_pct.daemon > 0)' "$J" >/dev/null ||
 	fail "bad latency or CPU fields: $(jq -c '.[] | select(.system == "nfvisor")' "$J")"
