@@ -19,6 +19,10 @@
 /** Idle time, yielding the CPU between polls, before the run loop sleeps
  *  on its doorbell. */
 #define NETLIB_YIELD_US 20
+/** Longest the run loop keeps its CPU while packets keep coming before it
+ *  yields once: what a traffic source or another NF sharing the CPU waits
+ *  for us at most, instead of a scheduler time slice. */
+#define NETLIB_TURN_US 20
 /** Longest sleep of the run loop, so a lost doorbell costs at most this. */
 #define NETLIB_SLEEP_MS 100
 /** Re-check period of the CTL-reply ring while waiting for a reply. */

@@ -435,6 +435,7 @@ netlib_run(struct netlib_ctx *ctx, netlib_pkt_handler handler, void *arg)
 {
 	struct netlib_pkt *pkts[NETLIB_BURST];
 	struct idle st = { 0, 0 };
+	int64_t turn_end = 0, now;
 	int i, n, ret;
 
 	if (!handler || ctx->instance_id < 0) {
@@ -449,17 +450,28 @@ netlib_run(struct netlib_ctx *ctx, netlib_pkt_handler handler, void *arg)
 			if (!idle_poll(&st))
 				continue;
 			idle_reset(&st);
+			turn_end = 0;
 			ret = run_sleep(ctx);
 			if (ret < 0)
 				return ret;
 			continue;
 		}
+		/* A turn starts when we come back from yielding or sleeping. */
+		if (st.polls > NETLIB_SPIN_POLLS || turn_end == 0)
+			turn_end = netlib_now_us() + NETLIB_TURN_US;
 		idle_reset(&st);
 		for (i = 0; i < n; i++)
 			handler(ctx, pkts[i], arg);
 		ret = run_tx_all(ctx, pkts, (unsigned int)n);
 		if (ret < 0)
 			return ret;
+		/* Busy for a whole turn: let whoever shares the CPU run once
+		 * (alone on it, the yield returns at once). */
+		now = netlib_now_us();
+		if (now >= turn_end) {
+			sched_yield();
+			turn_end = now + NETLIB_TURN_US;
+		}
 	}
 	return 0;
 }
