@@ -9,7 +9,8 @@
 need_root_hugepages 256
 command -v python3 >/dev/null || skip "needs python3"
 command -v dpdk-testpmd >/dev/null || skip "needs dpdk-testpmd (apt-get install dpdk)"
-for x in "$B/tools/bench/nfv-bench-floor" "$B/tools/bench/nfv-bench-gen"; do
+for x in "$B/tools/bench/nfv-bench-floor" "$B/tools/bench/nfv-bench-gen" \
+	"$B/tools/bench/nfv-bench-jitter"; do
 	[ -x "$x" ] || hard "$x not built"
 done
 BENCH=$top_srcdir/tools/nfv-bench
@@ -57,9 +58,19 @@ jq -e '.[] | select(.system == "nfvisor") |
 		.runs == 1 and .p99_us_min <= .p99_us and .p99_us <= .p99_us_max and
 		(.daemon_drops | type == "object" and all(.[]; . > 0))) and
 	(.cpu_idle_pct | has("daemon") and has("nf1")) and
-	(.cpu_half_load_pct.daemon > 0)' "$J" >/dev/null ||
-	fail "bad latency or CPU fields: $(jq -c '.[] | select(.system == "nfvisor")' "$J")"
+	(.cpu_half_load_pct.daemon > 0) and
+	(.jitter.cpus | length >= 1 and all(keys[]; test("^[0-9]+$"))) and
+	(.jitter.floor_cpus | type == "array") and
+	all(.jitter.cpus[]; .interrupted_pct >= .interrupted_ge_50us_pct and
+		.interrupted_ge_50us_pct >= 0 and .gaps_per_s >= .gaps_ge_50us_per_s and
+		.max_gap_us >= 0) and
+	.jitter.p99_floor_us >= 0 and .jitter.p999_floor_us >= .jitter.p99_floor_us' \
+	"$J" >/dev/null ||
+	fail "bad latency, CPU or jitter fields: $(jq -c '.[] | select(.system == "nfvisor")' "$J")"
 grep -q "chain 1 fwd / floor-ring (64 B)" "$T/table.txt" || fail "the table has no target line"
+grep -q "this machine alone (x1)" "$T/table.txt" || fail "the table does not give the machine's floor"
+grep -Eq "p99 at half load, chain 1 .*\(this machine alone: >= [0-9.]+ us\)" "$T/table.txt" ||
+	fail "the p99 target does not repeat the machine's floor"
 # The plot: a PNG where gnuplot is installed, else a clear note and none.
 if command -v gnuplot >/dev/null; then
 	[ "$(head -c 8 "$T/bench.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
@@ -128,3 +139,14 @@ for how in end ctrl-c; do
 	[ -z "$left" ] || fail "floor ($how) left behind: $(echo $left)"
 done
 note "nfv-bench-floor by hand: nothing left behind, at its end or on Ctrl-C"
+
+# nfv-bench-jitter: bad input gets one clear line; a run reports its gaps.
+JIT=$B/tools/bench/nfv-bench-jitter
+"$JIT" --help | grep -q "min-gap-us" || fail "nfv-bench-jitter --help says nothing of --min-gap-us"
+out=$("$JIT" --seconds 0 2>&1) && fail "nfv-bench-jitter --seconds 0 was accepted"
+echo "$out" | grep -q "give 0.1 to 60" || fail "no clear error for --seconds 0: $out"
+taskset -c 0 "$JIT" --seconds 0.3 --min-gap-us 1 >"$T/jitter.json" || fail "nfv-bench-jitter failed"
+jq -e '.cpu == 0 and .seconds == 0.3 and .min_gap_us == 1 and .loops > 1000 and
+	.truncated == 0 and all(.gaps_us[]; . >= 1) and (.gaps_us | add // 0) < 300000' \
+	"$T/jitter.json" >/dev/null || fail "bad nfv-bench-jitter output: $(head -c 300 "$T/jitter.json")"
+note "nfv-bench-jitter: $(jq '.gaps_us | length' "$T/jitter.json") gaps of 1 us or more in 0.3 s on CPU 0"

@@ -17,6 +17,10 @@ tools_bench_nfv_bench_gen_SOURCES = tools/bench/gen.c hypervisor/eal_run.c hyper
 tools_bench_nfv_bench_gen_CFLAGS = $(AM_CFLAGS) $(NFV_DPDK_CFLAGS) -I$(top_srcdir)/hypervisor
 tools_bench_nfv_bench_gen_LDADD = $(DPDK_LIBS)
 
+# The machine's own latency floor: gaps in a bare busy loop (no DPDK).
+noinst_PROGRAMS += tools/bench/nfv-bench-jitter
+tools_bench_nfv_bench_jitter_SOURCES = tools/bench/jitter.c
+
 # Smoke test: a one-run --quick nfvisor bench and its JSON schema (< 20 s).
 TESTS += tests/test_bench.sh
 EXTRA_DIST += tests/test_bench.sh
