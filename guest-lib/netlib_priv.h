@@ -23,6 +23,11 @@
  *  yields once: what a traffic source or another NF sharing the CPU waits
  *  for us at most, instead of a scheduler time slice. */
 #define NETLIB_TURN_US 20
+/** A yield that comes back sooner found nobody else to run: the turn then
+ *  doubles, up to NETLIB_TURN_MAX_US, so an NF alone on its CPU makes a
+ *  yield syscall a millisecond instead of every NETLIB_TURN_US. */
+#define NETLIB_YIELD_ALONE_US 3
+#define NETLIB_TURN_MAX_US 1000
 /** Longest sleep of the run loop, so a lost doorbell costs at most this. */
 #define NETLIB_SLEEP_MS 100
 /** Re-check period of the CTL-reply ring while waiting for a reply. */

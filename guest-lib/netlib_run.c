@@ -435,7 +435,7 @@ netlib_run(struct netlib_ctx *ctx, netlib_pkt_handler handler, void *arg)
 {
 	struct netlib_pkt *pkts[NETLIB_BURST];
 	struct idle st = { 0, 0 };
-	int64_t turn_end = 0, now;
+	int64_t turn_end = 0, turn = NETLIB_TURN_US, now, back;
 	int i, n, ret;
 
 	if (!handler || ctx->instance_id < 0) {
@@ -458,19 +458,24 @@ netlib_run(struct netlib_ctx *ctx, netlib_pkt_handler handler, void *arg)
 		}
 		/* A turn starts when we come back from yielding or sleeping. */
 		if (st.polls > NETLIB_SPIN_POLLS || turn_end == 0)
-			turn_end = netlib_now_us() + NETLIB_TURN_US;
+			turn_end = netlib_now_us() + turn;
 		idle_reset(&st);
 		for (i = 0; i < n; i++)
 			handler(ctx, pkts[i], arg);
 		ret = run_tx_all(ctx, pkts, (unsigned int)n);
 		if (ret < 0)
 			return ret;
-		/* Busy for a whole turn: let whoever shares the CPU run once
-		 * (alone on it, the yield returns at once). */
+		/* Busy for a whole turn: let whoever shares the CPU run once.
+		 * Alone on it, the yield returns at once, and the turns grow. */
 		now = netlib_now_us();
 		if (now >= turn_end) {
 			sched_yield();
-			turn_end = now + NETLIB_TURN_US;
+			back = netlib_now_us();
+			if (back - now >= NETLIB_YIELD_ALONE_US)
+				turn = NETLIB_TURN_US;
+			else if (turn < NETLIB_TURN_MAX_US)
+				turn = turn * 2 < NETLIB_TURN_MAX_US ? turn * 2 : NETLIB_TURN_MAX_US;
+			turn_end = back + turn;
 		}
 	}
 	return 0;
