@@ -10,6 +10,7 @@ hypervisor_nfvisord_SOURCES = \
 	hypervisor/direct.c hypervisor/direct.h \
 	hypervisor/domains.c \
 	hypervisor/eal_run.c hypervisor/eal_run.h \
+	hypervisor/fatal.c hypervisor/fatal.h \
 	hypervisor/flow.c hypervisor/flow.h \
 	hypervisor/flow_ctl.c \
 	hypervisor/ivshmem_server.c hypervisor/ivshmem_server.h \

@@ -991,6 +991,14 @@ nfv_ctl_server_create(const char *path, mode_t mode)
 }
 
 void
+nfv_ctl_server_unlink(const struct nfv_ctl_server *s)
+{
+    if (s && s->listen_fd >= 0) {
+        nfv_unix_unlink_own(s->path, &s->id);
+    }
+}
+
+void
 nfv_ctl_server_destroy(struct nfv_ctl_server *s)
 {
     if (!s) {

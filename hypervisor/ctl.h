@@ -152,6 +152,16 @@ struct nfv_ctl_server *nfv_ctl_server_create(const char *path, mode_t mode);
 void nfv_ctl_server_destroy(struct nfv_ctl_server *s);
 
 /**
+ * Removes the server's socket file, unless another process has replaced
+ * it since, and nothing else: async-signal-safe (lstat and unlink), for a
+ * process dying of a fatal signal.
+ *
+ * @param s
+ *   The server; NULL is a no-op.
+ */
+void nfv_ctl_server_unlink(const struct nfv_ctl_server *s);
+
+/**
  * Register a command.
  *
  * @param s

@@ -12,8 +12,12 @@
 
 #include "eal_run.h"
 
+/* The one file an --in-memory process has in its runtime directory. */
+#define TELEMETRY_SOCK "dpdk_telemetry.v2"
+
 static char eal_rundir[PATH_MAX];
 static char eal_prefix[NAME_MAX + 1];	/* set: a primary's files go too */
+static char telemetry_sock[PATH_MAX];	/* for nfv_eal_rundir_remove_fatal() */
 
 /* Remove the files in @dir whose names are @lead followed by digits and
  * '_' (every file for @lead NULL); returns how many.  The tail check keeps
@@ -106,9 +110,22 @@ nfv_eal_init(int argc, char **argv)
 
 	atexit(remove_eal_rundir);
 	n = rte_eal_init(argc, argv);
-	if (n >= 0)
+	if (n >= 0) {
 		snprintf(eal_rundir, sizeof(eal_rundir), "%s", rte_eal_get_runtime_dir());
+		if ((size_t)snprintf(telemetry_sock, sizeof(telemetry_sock), "%s/%s", eal_rundir,
+				     TELEMETRY_SOCK) >= sizeof(telemetry_sock))
+			telemetry_sock[0] = '\0';
+	}
 	return n;
+}
+
+void
+nfv_eal_rundir_remove_fatal(void)
+{
+	if (telemetry_sock[0])
+		unlink(telemetry_sock);
+	if (eal_rundir[0])
+		rmdir(eal_rundir);
 }
 
 int

@@ -36,4 +36,12 @@ int nfv_eal_init(int argc, char **argv);
  */
 int nfv_eal_init_shared(int argc, char **argv);
 
+/**
+ * For a fatal-signal handler: remove the runtime directory of an
+ * nfv_eal_init() process now, with async-signal-safe calls only (unlink
+ * of the telemetry socket, the one file an --in-memory process has there,
+ * then rmdir).  Does nothing before nfv_eal_init() succeeded.
+ */
+void nfv_eal_rundir_remove_fatal(void);
+
 #endif /* NFV_EAL_RUN_H */

@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "eal_run.h"
+#include "fatal.h"
 #include "options.h"
 #include "stats.h"
 #include "unixsock.h"
@@ -32,6 +33,22 @@ static void
 on_signal(int sig)
 {
 	g_daemon.quit = 1;
+}
+
+/* After a fatal signal (fatal.h): what a clean stop would remove.  Only
+ * unlink/rmdir; a socket file is removed only if it is still ours. */
+static void
+on_fatal_cleanup(void)
+{
+	struct nfv_daemon *d = &g_daemon;
+	unsigned int i;
+
+	for (i = 0; i < NFV_MAX_DOMAINS; i++)
+		if (d->dom[i])
+			nfv_unix_unlink_own(d->dom[i]->sock_path, &d->dom[i]->sock_id);
+	if (d->srv)
+		nfv_ctl_server_unlink(d->srv);
+	nfv_eal_rundir_remove_fatal();
 }
 
 static int
@@ -244,6 +261,8 @@ main(int argc, char **argv)
 			}
 		return nfv_options_parse(napp, app, &d->cfg, PROG) == 1 ? 0 : 2;
 	}
+	/* A fault (ours, or a driver's: nfvisord(8) BUGS) says where. */
+	nfv_fatal_report_install(PROG, on_fatal_cleanup);
 	/* Always --in-memory: no hugepage file survives us (eal_run.h). */
 	eargv = nfv_eal_argv(argc, argv, &eargc);
 	if (!eargv)
