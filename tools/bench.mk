@@ -7,19 +7,19 @@ EXTRA_DIST += docs/nfv-bench.1
 
 # The cost-floor reference: two DPDK processes over SPSC rte_rings.
 noinst_PROGRAMS += tools/bench/nfv-bench-floor
-tools_bench_nfv_bench_floor_SOURCES = tools/bench/floor_ring.c hypervisor/eal_run.c hypervisor/eal_run.h
+tools_bench_nfv_bench_floor_SOURCES = tools/bench/floor_ring.c tools/bench/bench_args.h hypervisor/eal_run.c hypervisor/eal_run.h
 tools_bench_nfv_bench_floor_CFLAGS = $(AM_CFLAGS) $(NFV_DPDK_CFLAGS) -I$(top_srcdir)/hypervisor
 tools_bench_nfv_bench_floor_LDADD = $(DPDK_LIBS)
 
 # The paced, timestamping source of the latency and CPU measurements.
 noinst_PROGRAMS += tools/bench/nfv-bench-gen
-tools_bench_nfv_bench_gen_SOURCES = tools/bench/gen.c hypervisor/eal_run.c hypervisor/eal_run.h
+tools_bench_nfv_bench_gen_SOURCES = tools/bench/gen.c tools/bench/bench_args.h hypervisor/eal_run.c hypervisor/eal_run.h
 tools_bench_nfv_bench_gen_CFLAGS = $(AM_CFLAGS) $(NFV_DPDK_CFLAGS) -I$(top_srcdir)/hypervisor
 tools_bench_nfv_bench_gen_LDADD = $(DPDK_LIBS)
 
 # The machine's own latency floor: gaps in a bare busy loop (no DPDK).
 noinst_PROGRAMS += tools/bench/nfv-bench-jitter
-tools_bench_nfv_bench_jitter_SOURCES = tools/bench/jitter.c
+tools_bench_nfv_bench_jitter_SOURCES = tools/bench/jitter.c tools/bench/bench_args.h
 
 # Smoke test: a one-run --quick nfvisor bench and its JSON schema (< 20 s).
 TESTS += tests/test_bench.sh

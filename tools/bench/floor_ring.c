@@ -35,6 +35,7 @@
 #include <rte_pause.h>
 #include <rte_ring.h>
 
+#include "bench_args.h"
 #include "eal_run.h"
 
 #define PROG "nfv-bench-floor"
@@ -62,16 +63,6 @@ on_signal(int sig)
 {
 	(void)sig;
 	quit = 1;
-}
-
-static int
-parse_seconds(const char *s, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	return errno || end == s || *end || *out < 0 || *out > 3600 ? -1 : 0;
 }
 
 static int
@@ -243,13 +234,13 @@ main(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 'w':
-			if (parse_seconds(optarg, &warmup) < 0) {
+			if (bench_parse_num(optarg, 0, 3600, &warmup) < 0) {
 				fprintf(stderr, PROG ": --warmup: expected seconds\n");
 				return 2;
 			}
 			break;
 		case 'd':
-			if (parse_seconds(optarg, &duration) < 0 || duration == 0) {
+			if (bench_parse_num(optarg, 0, 3600, &duration) < 0 || duration == 0) {
 				fprintf(stderr, PROG ": --duration: expected seconds > 0\n");
 				return 2;
 			}

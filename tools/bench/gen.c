@@ -44,6 +44,7 @@
 #include <rte_mbuf.h>
 #include <rte_udp.h>
 
+#include "bench_args.h"
 #include "eal_run.h"
 
 #define PROG "nfv-bench-gen"
@@ -129,16 +130,6 @@ hist_quantile(const struct hist *h, double q)
 	double v = bucket_quantile(h, q);
 
 	return v > (double)h->max_ns ? (double)h->max_ns : v;
-}
-
-static int
-parse_num(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	return errno || end == s || *end || *out < lo || *out > hi ? -1 : 0;
 }
 
 /* An IPv4/UDP frame of @size bytes; the stamp goes in later. */
@@ -412,14 +403,14 @@ main(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (o) {
 		case 's':
-			if (parse_num(optarg, MIN_SIZE, MAX_SIZE, &v) < 0) {
+			if (bench_parse_num(optarg, MIN_SIZE, MAX_SIZE, &v) < 0) {
 				fprintf(stderr, PROG ": --size: expected %u..%u bytes\n", MIN_SIZE, MAX_SIZE);
 				return 2;
 			}
 			g.size = (unsigned int)v;
 			break;
 		case 't':
-			if (parse_num(optarg, 1, 3600, &link_timeout) < 0) {
+			if (bench_parse_num(optarg, 1, 3600, &link_timeout) < 0) {
 				fprintf(stderr, PROG ": --link-timeout: expected seconds, 1..3600\n");
 				return 2;
 			}

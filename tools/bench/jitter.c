@@ -17,14 +17,14 @@
  * "gaps_us": [every gap of at least min_gap_us, in microseconds], and
  * "truncated" if there were more than MAX_GAPS}.  Pin it with taskset.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <sched.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include "bench_args.h"
 
 #define PROG "nfv-bench-jitter"
 #define MAX_GAPS 200000u
@@ -53,16 +53,6 @@ usage(FILE *f)
 		"  -h, --help           this help\n");
 }
 
-static int
-parse_num(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-
-	errno = 0;
-	*out = strtod(s, &end);
-	return errno || end == s || *end || *out < lo || *out > hi ? -1 : 0;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -79,13 +69,13 @@ main(int argc, char **argv)
 	while ((o = getopt_long(argc, argv, "s:g:h", opts, NULL)) != -1) {
 		switch (o) {
 		case 's':
-			if (parse_num(optarg, 0.1, 60, &seconds) < 0) {
+			if (bench_parse_num(optarg, 0.1, 60, &seconds) < 0) {
 				fprintf(stderr, PROG ": --seconds %s: give 0.1 to 60\n", optarg);
 				return 2;
 			}
 			break;
 		case 'g':
-			if (parse_num(optarg, 1, 1000, &min_gap_us) < 0) {
+			if (bench_parse_num(optarg, 1, 1000, &min_gap_us) < 0) {
 				fprintf(stderr, PROG ": --min-gap-us %s: give 1 to 1000\n", optarg);
 				return 2;
 			}
