@@ -51,11 +51,16 @@ jq -e '.[] | select(.system == "nfvisor") | .nf == "fwd" and .chain_length == 1 
 	"$J" >/dev/null || fail "nfvisor entry is not nf fwd, chain 1, with --direct"
 # Latency at 10, 50, 90 % with positive percentiles, and CPU use.
 jq -e '.[] | select(.system == "nfvisor") |
-	.latency_max_mpps > 0 and
+	.latency_flat_out_mpps as $f | .latency_max_mpps as $m |
+	.latency_max_mpps > 0 and .latency_max_mpps <= .latency_flat_out_mpps and
+	(.latency_max_trials | length >= 1 and .[0].rate_mpps == $f and
+		any(.[]; .carried and .rate_mpps == $m) and
+		all(.[]; (.carried | not) or (.sent_pct >= 99 and .received_pct >= 99))) and
 	([.latency[].load_pct] == [10, 50, 90]) and
 	all(.latency[]; .received_mpps > 0 and .median_us > 0 and .p90_us >= .median_us and
 		.p99_us >= .p90_us and .p999_us >= .p99_us and .max_us >= .p999_us and
 		.runs == 1 and .p99_us_min <= .p99_us and .p99_us <= .p99_us_max and
+		.late_pct >= 0 and .late_pct <= 100 and
 		(.daemon_drops | type == "object" and all(.[]; . > 0))) and
 	(.cpu_idle_pct | has("daemon") and has("nf1")) and
 	(.cpu_half_load_pct.daemon > 0) and

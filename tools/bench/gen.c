@@ -22,6 +22,10 @@
  *	                           it ends
  *	quit                       exit
  *
+ * At a fixed rate it also counts the packets it sent LATE_US or more
+ * behind their schedule (its CPU was away, or busy, so they went out in a
+ * catch-up burst): the JSON's "sent_late".
+ *
  * Latencies go into a histogram of 32 ns buckets up to 2 ms and 16 us
  * buckets up to 1 s; medians and 99th percentiles are bucket midpoints
  * (at most the largest sample).
@@ -61,6 +65,8 @@
 #define NBUCKETS 65536u
 /* The longest the generator keeps its CPU while it has work (see run()). */
 #define TURN_US 5u
+/* A packet sent this far behind its schedule is counted as late. */
+#define LATE_US 30u
 
 /* What the generator writes at STAMP_OFF. */
 struct stamp {
@@ -167,7 +173,7 @@ struct gen {
 };
 
 struct counts {
-	uint64_t sent, received, stale;
+	uint64_t sent, late, received, stale;
 };
 
 /* Receive one burst; count (and time) the packets of @phase.  Returns how
@@ -234,6 +240,7 @@ run(struct gen *g, double rate, double warmup, double duration)
 	uint64_t ns_per_ktsc = 1000000000000ull / hz;
 	uint64_t t_start, t_count, t_end, t_drain, now, offered = 0;
 	uint64_t turn = hz / 1000000 * TURN_US, turn_end;
+	uint64_t late_tsc = hz / 1000000 * LATE_US;
 	uint32_t warm_phase = g->run * 2, phase = g->run * 2 + 1;
 	struct counts warm = { 0 }, c = { 0 };
 	double elapsed;
@@ -268,12 +275,23 @@ run(struct gen *g, double rate, double warmup, double duration)
 				/* Only what the port takes counts as sent; at a
 				 * fixed rate the schedule moves on regardless. */
 				unsigned int k = tx_some(g, counting ? phase : warm_phase, due);
+				/* Packet j of the burst was due at (offered + j) / rate. */
+				uint64_t late = 0;
 
+				if (rate > 0 && now - t_start > late_tsc) {
+					uint64_t upto = (uint64_t)((double)(now - t_start - late_tsc) *
+								   rate / (double)hz);
+
+					late = upto > offered ? upto - offered : 0;
+					late = late < k ? late : k;
+				}
 				offered += rate > 0 ? (due < BURST ? due : BURST) : k;
-				if (counting)
+				if (counting) {
 					c.sent += k;
-				else
+					c.late += late;
+				} else {
 					warm.sent += k;
+				}
 			}
 		}
 		/*
@@ -293,12 +311,12 @@ run(struct gen *g, double rate, double warmup, double duration)
 	}
 	elapsed = (double)(t_end - t_count) / (double)hz;
 	printf("{\"rate_target_pps\": %.0f, \"tx_pps\": %.0f, \"rx_pps\": %.0f, "
-	       "\"sent\": %" PRIu64 ", \"received\": %" PRIu64 ", "
+	       "\"sent\": %" PRIu64 ", \"sent_late\": %" PRIu64 ", \"received\": %" PRIu64 ", "
 	       "\"lat_ns\": {\"min\": %" PRIu64 ", \"median\": %.0f, \"p90\": %.0f, "
 	       "\"p99\": %.0f, \"p999\": %.0f, "
 	       "\"max\": %" PRIu64 "}}\n",
 	       rate, (double)c.sent / elapsed, (double)c.received / elapsed,
-	       c.sent, c.received, hist.n ? hist.min_ns : 0, hist_quantile(&hist, 0.5),
+	       c.sent, c.late, c.received, hist.n ? hist.min_ns : 0, hist_quantile(&hist, 0.5),
 	       hist_quantile(&hist, 0.9), hist_quantile(&hist, 0.99), hist_quantile(&hist, 0.999),
 	       hist.max_ns);
 	fflush(stdout);
