@@ -354,6 +354,24 @@ chain_ready(const struct nfv_daemon *d)
 	return services_running(d, NFV_DEFAULT_CHAIN);
 }
 
+/*
+ * @m, from @port, is not a buffer of the port's domain (nfv_pool_index_
+ * checked()): a driver that hands over mbufs of another pool, or moved a
+ * buffer.  Dropped; an mbuf of another pool goes back to it, one of ours
+ * whose buffer moved stays out of the pool, where it can do no harm (the
+ * shutdown summary counts it as still out).
+ */
+COLD void
+foreign_mbuf(struct nfv_daemon *d, struct nfv_port *port, struct rte_mbuf *m)
+{
+	d->admitted[port->id]--;
+	NFV_STAT_ADD(d->tot.drops[NFV_DROP_FOREIGN_MBUF], 1);
+	SW_WARN("port %u handed over an mbuf that is not one of its domain's buffers%s: dropped",
+		port->id, m->pool == port->hd->dom.pool.mp ? " (its buffer address moved)" : "");
+	if (m->pool != port->hd->dom.pool.mp)
+		rte_pktmbuf_free(m);
+}
+
 static void
 rx_ports(struct nfv_daemon *d)
 {
@@ -402,9 +420,14 @@ rx_ports(struct nfv_daemon *d)
 		nfv_flow_classify(&d->ft, p, keys, n, chain_ids);
 		d->admitted[p] += n;
 		for (i = 0; i < n; i++) {
-			uint32_t buf = nfv_pool_index(&hd->dom.pool, pkts[i]);
-			struct nfv_pkt_meta *meta = &hd->meta[buf];
+			uint32_t buf = nfv_pool_index_checked(&hd->dom.pool, pkts[i]);
+			struct nfv_pkt_meta *meta;
 
+			if (unlikely(buf == UINT32_MAX)) {
+				foreign_mbuf(d, port, pkts[i]);
+				continue;
+			}
+			meta = &hd->meta[buf];
 			nfv_owner_take(&hd->dom.owner, buf);
 			meta->chain = chain_ids[i];
 			meta->visits = 0;

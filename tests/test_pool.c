@@ -114,6 +114,71 @@ START_TEST(test_host_metadata_not_in_region)
 }
 END_TEST
 
+/*
+ * The mbufs are direct (DPDK frees them on its fast path) and keep their
+ * region buffer through every way DPDK allocates, resets and frees them.
+ */
+START_TEST(test_mbufs_direct_and_keep_their_buffers)
+{
+	uint32_t n = dom.pool.nbufs, i;
+	struct rte_mbuf **m = calloc(n, sizeof(*m));
+	int round;
+
+	ck_assert_ptr_nonnull(m);
+	for (round = 0; round < 2; round++) {
+		ck_assert_int_eq(rte_pktmbuf_alloc_bulk(dom.pool.mp, m, n), 0);
+		for (i = 0; i < n; i++) {
+			ck_assert(RTE_MBUF_DIRECT(m[i]));
+			ck_assert_ptr_nonnull(rte_pktmbuf_append(m[i], 100));
+		}
+		/* Chains, a second reference, bulk and one by one. */
+		ck_assert_int_eq(rte_pktmbuf_chain(m[0], m[1]), 0);
+		rte_mbuf_refcnt_update(m[2], 1);
+		rte_pktmbuf_free(m[2]);
+		rte_pktmbuf_free(m[0]);
+		for (i = 2; i < n / 2; i++)
+			rte_pktmbuf_free(m[i]);
+		rte_pktmbuf_free_bulk(m + n / 2, n - n / 2);
+		ck_assert_uint_eq(nfv_pool_in_use(&dom.pool), 0);
+	}
+	for (i = 0; i < n; i++) {
+		struct rte_mbuf *b = nfv_pool_mbuf(&dom.pool, i);
+
+		ck_assert_ptr_eq(b->buf_addr, nfv_domain_buf(&dom, i));
+		ck_assert_uint_eq(b->buf_len, dom.region.layout.p.buf_stride);
+		ck_assert(RTE_MBUF_DIRECT(b));
+		ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, b), i);
+	}
+	free(m);
+}
+END_TEST
+
+/* What a port hands over is checked: an mbuf of another pool, or one of
+ * ours whose buffer address moved, has no index. */
+START_TEST(test_index_checked_rejects_foreign_mbufs)
+{
+	struct rte_mempool *other = rte_pktmbuf_pool_create("t_other", 63, 0, 0, 2048, SOCKET_ID_ANY);
+	struct rte_mbuf *f, *m;
+	void *addr;
+
+	ck_assert_ptr_nonnull(other);
+	f = rte_pktmbuf_alloc(other);
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, f), UINT32_MAX);
+	rte_pktmbuf_free(f);
+	rte_mempool_free(other);
+
+	m = nfv_pool_mbuf(&dom.pool, 5);
+	ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, m), 5);
+	addr = m->buf_addr;
+	m->buf_addr = (uint8_t *)m + sizeof(*m);	/* where a detach puts it */
+	ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, m), UINT32_MAX);
+	m->buf_addr = nfv_domain_buf(&dom, 6);		/* a neighbour's buffer */
+	ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, m), UINT32_MAX);
+	m->buf_addr = addr;
+}
+END_TEST
+
 START_TEST(test_in_use_count_tracks_allocations)
 {
 	struct rte_mbuf *m[100];
@@ -232,6 +297,8 @@ main(void)
 	tcase_add_test(td, test_packet_data_is_in_the_region_zero_copy);
 	tcase_add_test(td, test_host_metadata_not_in_region);
 	tcase_add_test(td, test_in_use_count_tracks_allocations);
+	tcase_add_test(td, test_mbufs_direct_and_keep_their_buffers);
+	tcase_add_test(td, test_index_checked_rejects_foreign_mbufs);
 	tcase_add_test(td, test_header_visible_through_the_fd);
 	tcase_add_checked_fixture(tr, eal_up, eal_down);
 	tcase_add_test(tr, test_region_leaves_no_file);

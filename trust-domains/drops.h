@@ -30,7 +30,8 @@
 	X(GROUP_RESET, "nf_group_reset")	/* lent to an NF whose direct group lost a member */ \
 	X(SHUTDOWN, "shutdown")			/* in flight at daemon shutdown */ \
 	X(COPY_NOMEM, "domain_copy_nomem")	/* next domain's pool empty at a boundary */ \
-	X(UNTRUSTED_ACTION, "untrusted_action")	/* TONF/OUT from an untrusted domain's NF */
+	X(UNTRUSTED_ACTION, "untrusted_action")	/* TONF/OUT from an untrusted domain's NF */ \
+	X(FOREIGN_MBUF, "foreign_mbuf")		/* a port handed over an mbuf not of its domain's pool */
 
 #define NFV_DESC_REJECT_REASONS(X) \
 	X(BUF_RANGE, "buf_out_of_range")	/* index >= nbufs */ \

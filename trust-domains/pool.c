@@ -30,6 +30,17 @@ index_mbuf(struct rte_mempool *mp, void *arg, void *obj, unsigned int i)
 		ctx->bad = 1;
 	else
 		ctx->p->mbuf[buf] = m;
+	/*
+	 * A direct mbuf from here on.  Its buffer stays its own for life:
+	 * DPDK's alloc, reset and free never move a direct mbuf's buffer
+	 * (only the detach of an indirect one does, and nfvisord makes no
+	 * clones; rx_ports() checks every mbuf a port hands over).  Marked
+	 * EXTERNAL, as the pinned-buffer pool leaves it, every free took the
+	 * out-of-line detach and shared-info path: one call and two more
+	 * cache lines a packet in the PMD's TX (port to port +21 %, chain 1
+	 * +10 to 15 % in interleaved runs).
+	 */
+	m->ol_flags &= ~RTE_MBUF_F_EXTERNAL;
 }
 
 /* IOVA of each page: the virtual address in VA mode, else the physical one. */

@@ -7,6 +7,9 @@
  * directly in memory the domain's NFs can see), while the mbuf headers and
  * the mempool's free list stay in host-private DPDK memory where no guest
  * can reach them.  Buffer index <-> mbuf is O(1) both ways.
+ *
+ * Each mbuf keeps its buffer for life, and is marked as a direct mbuf once
+ * built (see nfv_pool_create()), so that DPDK frees it on its fast path.
  */
 #ifndef NFV_POOL_H
 #define NFV_POOL_H
@@ -45,6 +48,20 @@ static inline uint32_t
 nfv_pool_index(const struct nfv_pool *p, const struct rte_mbuf *m)
 {
 	return (uint32_t)(((const uint8_t *)m->buf_addr - p->buf_base) >> p->stride_shift);
+}
+
+/**
+ * Buffer index of @m, an mbuf a port handed over, or UINT32_MAX if it is
+ * not one of this pool's with its own buffer: an mbuf of another pool, or
+ * one whose buffer address was moved (DPDK's detach of an indirect mbuf
+ * puts it back next to the header).
+ */
+static inline uint32_t
+nfv_pool_index_checked(const struct nfv_pool *p, const struct rte_mbuf *m)
+{
+	uint32_t buf = nfv_pool_index(p, m);
+
+	return buf < p->nbufs && p->mbuf[buf] == m ? buf : UINT32_MAX;
 }
 
 /** mbuf of buffer @buf (buf < nbufs, checked by the caller). */
