@@ -153,8 +153,9 @@ START_TEST(test_mbufs_direct_and_keep_their_buffers)
 }
 END_TEST
 
-/* What a port hands over is checked: an mbuf of another pool, or one of
- * ours whose buffer address moved, has no index. */
+/* What a port hands over is checked: an mbuf of another pool (even one
+ * attached to a buffer of ours), or one of ours whose buffer address
+ * moved, has no index. */
 START_TEST(test_index_checked_rejects_foreign_mbufs)
 {
 	struct rte_mempool *other = rte_pktmbuf_pool_create("t_other", 63, 0, 0, 2048, SOCKET_ID_ANY);
@@ -165,15 +166,19 @@ START_TEST(test_index_checked_rejects_foreign_mbufs)
 	f = rte_pktmbuf_alloc(other);
 	ck_assert_ptr_nonnull(f);
 	ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, f), UINT32_MAX);
+	m = nfv_pool_mbuf(&dom.pool, 5);
+	ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, m), 5);
+	addr = f->buf_addr;
+	f->buf_addr = m->buf_addr;			/* as an attach would */
+	ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, f), UINT32_MAX);
+	f->buf_addr = addr;
 	rte_pktmbuf_free(f);
 	rte_mempool_free(other);
 
-	m = nfv_pool_mbuf(&dom.pool, 5);
-	ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, m), 5);
 	addr = m->buf_addr;
 	m->buf_addr = (uint8_t *)m + sizeof(*m);	/* where a detach puts it */
 	ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, m), UINT32_MAX);
-	m->buf_addr = nfv_domain_buf(&dom, 6);		/* a neighbour's buffer */
+	m->buf_addr = (uint8_t *)dom.pool.buf_base - 64;
 	ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, m), UINT32_MAX);
 	m->buf_addr = addr;
 }

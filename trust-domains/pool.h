@@ -52,16 +52,19 @@ nfv_pool_index(const struct nfv_pool *p, const struct rte_mbuf *m)
 
 /**
  * Buffer index of @m, an mbuf a port handed over, or UINT32_MAX if it is
- * not one of this pool's with its own buffer: an mbuf of another pool, or
- * one whose buffer address was moved (DPDK's detach of an indirect mbuf
- * puts it back next to the header).
+ * not one of this pool's with a buffer of the region: an mbuf of another
+ * pool (even one attached to a buffer of ours), or one of ours whose
+ * buffer address was moved (DPDK's detach of an indirect mbuf puts it back
+ * next to the header).  Both fields read are in the mbuf's first cache
+ * line, which the caller reads anyway.
  */
 static inline uint32_t
 nfv_pool_index_checked(const struct nfv_pool *p, const struct rte_mbuf *m)
 {
-	uint32_t buf = nfv_pool_index(p, m);
+	uint64_t off = (uint64_t)((uintptr_t)m->buf_addr - (uintptr_t)p->buf_base);
 
-	return buf < p->nbufs && p->mbuf[buf] == m ? buf : UINT32_MAX;
+	return off < ((uint64_t)p->nbufs << p->stride_shift) && m->pool == p->mp ?
+	       (uint32_t)(off >> p->stride_shift) : UINT32_MAX;
 }
 
 /** mbuf of buffer @buf (buf < nbufs, checked by the caller). */
