@@ -38,7 +38,7 @@ index_mbuf(struct rte_mempool *mp, void *arg, void *obj, unsigned int i)
 	 * EXTERNAL, as the pinned-buffer pool leaves it, every free took the
 	 * out-of-line detach and shared-info path: one call and two more
 	 * cache lines a packet in the PMD's TX (port to port +21 %, chain 1
-	 * +10 to 15 % in interleaved runs).
+	 * +10 to 27 % in interleaved runs).
 	 */
 	m->ol_flags &= ~RTE_MBUF_F_EXTERNAL;
 }
