@@ -165,8 +165,7 @@ flush_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 		nfv_quarantine(d, nf, "RX ring consumer index is corrupt");
 		n = 0;
 	}
-	for (i = 0; i < n; i++)
-		nfv_owner_lend(own, nf->stage[i].buf, nf->slot);
+	nfv_owner_lend_descs(own, nf->stage, (unsigned int)n, nf->slot);
 	NFV_STAT_ADD(nf->st.rx_pkts, (uint64_t)n);
 	for (i = n; i < nf->nstage; i++) {
 		uint32_t buf = nf->stage[i].buf;

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "drops.h"
+#include "nfv_region.h"
 
 #define NFV_OWNER_FREE 0xffffu
 #define NFV_OWNER_HOST 0xfffeu
@@ -54,6 +55,26 @@ nfv_owner_lend(struct nfv_owner_table *t, uint32_t buf, uint16_t slot)
 	t->owner[buf] = slot;
 	t->lent[slot]++;
 	t->held--;
+}
+
+/**
+ * Held -> lent to @slot: the buffers of @n descriptors the host staged for
+ * its RX ring.  nfv_owner_lend() of each, with the counters moved once a
+ * burst: a count updated in memory for every packet is a chain of
+ * store-to-load forwards, and was most of the time it took to hand an NF
+ * a burst.
+ */
+static inline void
+nfv_owner_lend_descs(struct nfv_owner_table *t, const struct nfv_desc *d, unsigned int n,
+		     uint16_t slot)
+{
+	uint16_t *owner = t->owner;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		owner[d[i].buf] = slot;
+	t->lent[slot] += n;
+	t->held -= n;
 }
 
 /**
