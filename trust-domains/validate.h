@@ -27,13 +27,6 @@ enum nfv_verdict {
 	NFV_DESC_DROP = 2,	/**< buffer is ours again, packet unusable */
 };
 
-/**
- * Validate @d, returned by @slot.
- * @param reason  set to an enum nfv_desc_reject (REJECT) or an enum
- *                nfv_pkt_drop (DROP)
- * @return the verdict.  On OK and DROP the buffer has moved from lent to
- *         held in @t; on REJECT @t is unchanged.
- */
 /** The length half of nfv_desc_validate(), for a buffer already taken back. */
 static inline enum nfv_verdict
 nfv_desc_check_len(const struct nfv_layout *l, const struct nfv_desc *d, int *reason)
@@ -47,6 +40,13 @@ nfv_desc_check_len(const struct nfv_layout *l, const struct nfv_desc *d, int *re
 	return NFV_DESC_OK;
 }
 
+/**
+ * Validate @d, returned by @slot.
+ * @param reason  set to an enum nfv_desc_reject (REJECT) or an enum
+ *                nfv_pkt_drop (DROP)
+ * @return the verdict.  On OK and DROP the buffer has moved from lent to
+ *         held in @t; on REJECT @t is unchanged.
+ */
 static inline enum nfv_verdict
 nfv_desc_validate(struct nfv_owner_table *t, const struct nfv_layout *l,
 		  uint16_t slot, const struct nfv_desc *d, int *reason)
