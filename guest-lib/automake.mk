@@ -7,6 +7,7 @@ noinst_LTLIBRARIES += guest-lib/libnetlib-core.la
 guest_lib_libnetlib_core_la_SOURCES = \
 	guest-lib/netlib.c \
 	guest-lib/netlib_backend.h \
+	guest-lib/netlib_clock.c \
 	guest-lib/netlib_ctl.c \
 	guest-lib/netlib_pkt.c \
 	guest-lib/netlib_priv.h \

@@ -139,6 +139,36 @@ netlib_now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/** TSC ticks to microseconds (us = ticks * mult >> 32), or 0 where the run
+ *  loop's clock is clock_gettime() (netlib_clock.c). */
+NETLIB_INTERNAL extern uint64_t netlib_tsc_mult;
+
+/** Set up the run loop's clock, once per process (the first call takes
+ *  about 10 ms where it calibrates the TSC). */
+NETLIB_INTERNAL void netlib_clock_init(void);
+/** Is the TSC a clock we may use here?  (x86-64, invariant TSC, and the
+ *  kernel's clocksource is tsc.) */
+NETLIB_INTERNAL int netlib_clock_tsc_usable(void);
+/** TSC rate measured against CLOCK_MONOTONIC, as netlib_tsc_mult, or 0. */
+NETLIB_INTERNAL uint64_t netlib_clock_calibrate(void);
+
+/**
+ * Microseconds for the run loop's turns and idle spells: the TSC where
+ * netlib_clock_init() found it usable, else CLOCK_MONOTONIC.  Compare only
+ * with other readings of this clock.
+ */
+static inline int64_t
+netlib_loop_us(void)
+{
+#if defined(__x86_64__)
+	uint64_t mult = __atomic_load_n(&netlib_tsc_mult, __ATOMIC_RELAXED);
+
+	if (mult)
+		return (int64_t)(((unsigned __int128)__builtin_ia32_rdtsc() * mult) >> 32);
+#endif
+	return netlib_now_us();
+}
+
 /** Milliseconds of CLOCK_MONOTONIC, for deadlines. */
 static inline int64_t
 netlib_now_ms(void)

@@ -75,7 +75,7 @@ idle_poll(struct idle *st)
 		cpu_relax();
 		return 0;
 	}
-	now = netlib_now_us();
+	now = netlib_loop_us();
 	if (st->polls++ == NETLIB_SPIN_POLLS) {
 		if (realtime_policy(now))
 			return 1;
@@ -442,6 +442,7 @@ netlib_run(struct netlib_ctx *ctx, netlib_pkt_handler handler, void *arg)
 		netlib_set_error("netlib_run needs a packet handler and a registered context (call netlib_register first)");
 		return -EINVAL;
 	}
+	netlib_clock_init();
 	while (!netlib_stopping(ctx)) {
 		n = netlib_rx_burst(ctx, pkts, NETLIB_BURST);
 		if (n < 0)
@@ -458,7 +459,7 @@ netlib_run(struct netlib_ctx *ctx, netlib_pkt_handler handler, void *arg)
 		}
 		/* A turn starts when we come back from yielding or sleeping. */
 		if (st.polls > NETLIB_SPIN_POLLS || turn_end == 0)
-			turn_end = netlib_now_us() + turn;
+			turn_end = netlib_loop_us() + turn;
 		idle_reset(&st);
 		for (i = 0; i < n; i++)
 			handler(ctx, pkts[i], arg);
@@ -467,10 +468,10 @@ netlib_run(struct netlib_ctx *ctx, netlib_pkt_handler handler, void *arg)
 			return ret;
 		/* Busy for a whole turn: let whoever shares the CPU run once.
 		 * Alone on it, the yield returns at once, and the turns grow. */
-		now = netlib_now_us();
+		now = netlib_loop_us();
 		if (now >= turn_end) {
 			sched_yield();
-			back = netlib_now_us();
+			back = netlib_loop_us();
 			if (back - now >= NETLIB_YIELD_ALONE_US)
 				turn = NETLIB_TURN_US;
 			else if (turn < NETLIB_TURN_MAX_US)

@@ -2004,6 +2004,71 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 
+/* --- the run loop's clock ----------------------------------------------- */
+
+static int64_t
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Where the TSC is usable the loop uses it, and it keeps CLOCK_MONOTONIC's
+ * pace; elsewhere it is CLOCK_MONOTONIC. */
+START_TEST(clock_keeps_monotonic_pace)
+{
+	struct timespec nap = { 0, 50 * 1000000L };
+	int64_t l0, m0, l1, m1, dl, dm;
+
+	netlib_clock_init();
+	if (netlib_clock_tsc_usable())
+		ck_assert_msg(netlib_tsc_mult != 0, "TSC usable here but not calibrated");
+	l0 = netlib_loop_us();
+	m0 = mono_us();
+	nanosleep(&nap, NULL);
+	l1 = netlib_loop_us();
+	m1 = mono_us();
+	dl = l1 - l0;
+	dm = m1 - m0;
+	ck_assert_int_ge(dm, 50000);
+	ck_assert_msg(llabs(dl - dm) <= dm / 200 + 50, "loop clock moved %lld us while CLOCK_MONOTONIC moved %lld",
+		      (long long)dl, (long long)dm);
+}
+END_TEST
+
+START_TEST(clock_never_goes_back)
+{
+	int64_t prev, now;
+	int i;
+
+	netlib_clock_init();
+	prev = netlib_loop_us();
+	for (i = 0; i < 200000; i++) {
+		now = netlib_loop_us();
+		ck_assert_int_ge(now, prev);
+		prev = now;
+	}
+}
+END_TEST
+
+/* Two calibrations agree: the rate is measured, not noise. */
+START_TEST(clock_calibration_repeats)
+{
+	uint64_t a, b;
+
+	if (!netlib_clock_tsc_usable())
+		return;	/* nothing to calibrate on this machine */
+	a = netlib_clock_calibrate();
+	b = netlib_clock_calibrate();
+	ck_assert_uint_ne(a, 0);
+	ck_assert_uint_ne(b, 0);
+	ck_assert_msg((a > b ? a - b : b - a) * 1000 <= a, "calibrations %llu and %llu differ by more than 0.1 %%",
+		      (unsigned long long)a, (unsigned long long)b);
+}
+END_TEST
+
 static TCase *
 tcase(Suite *s, const char *name, int fixture)
 {
@@ -2126,6 +2191,11 @@ netlib_suite(void)
 	tcase_add_test(tc, non_ip_gets_only_mac_swap);
 	tcase_add_test(tc, truncated_headers_untouched);
 	tcase_add_test(tc, ipv4_bad_ihl_untouched);
+
+	tc = tcase(s, "clock", 0);
+	tcase_add_test(tc, clock_keeps_monotonic_pace);
+	tcase_add_test(tc, clock_never_goes_back);
+	tcase_add_test(tc, clock_calibration_repeats);
 	return s;
 }
 

@@ -48,6 +48,7 @@ FUZZ_HDRS = \
 # NetLib without netlib_process.c, which fuzz_attach #includes.
 FUZZ_NETLIB = \
 	$(top_srcdir)/guest-lib/netlib.c \
+	$(top_srcdir)/guest-lib/netlib_clock.c \
 	$(top_srcdir)/guest-lib/netlib_ctl.c \
 	$(top_srcdir)/guest-lib/netlib_pkt.c \
 	$(top_srcdir)/guest-lib/netlib_region.c \
