@@ -26,7 +26,7 @@
 #include "service.h"
 #include "unixsock.h"
 
-#define NFV_BURST 64u
+#define NFV_BURST 128u	/* port RX, NF TX ring and port TX bursts (docs/DESIGN.md) */
 #define NFV_MAX_PORTS 16u
 #define NFV_MAX_DOMAINS 8u		/* trust domains, the default one included */
 #define NFV_MAX_RULES 4096u
