@@ -2,9 +2,9 @@
 /*
  * netlib_run.c - the data path: RX/TX bursts, doorbell waits, run loop.
  *
- * Descriptors are copied out of the shared RX ring into private memory
- * (ctx->descs) once and checked there, so a descriptor changed after the
- * check cannot move a packet handle outside its buffer.
+ * Each descriptor is read out of a shared RX ring once, into a private
+ * copy (nfv_ring_read_desc()), and checked there, so a descriptor changed
+ * after the check cannot move a packet handle outside its buffer.
  */
 #include <errno.h>
 #include <poll.h>
@@ -133,11 +133,15 @@ rx_ring(struct netlib_ctx *ctx, struct nfv_ring *r, struct netlib_pkt **pkts, un
 	unsigned int i, got = 0;
 	int ret;
 
-	ret = nfv_ring_dequeue_burst(r, ctx->descs, n);
+	ret = nfv_ring_count(r);
 	if (ret < 0)
 		return ret;
+	if ((unsigned int)ret > n)
+		ret = (int)n;
 	for (i = 0; i < (unsigned int)ret; i++) {
-		const struct nfv_desc *d = &ctx->descs[i];
+		/* Read once, here; only this private copy is checked and used. */
+		const struct nfv_desc dc = nfv_ring_read_desc(r, i);
+		const struct nfv_desc *d = &dc;
 		struct netlib_pkt *p;
 
 		if (d->buf >= nbufs || (uint64_t)d->data_off + d->data_len > room) {
@@ -156,6 +160,7 @@ rx_ring(struct netlib_ctx *ctx, struct nfv_ring *r, struct netlib_pkt **pkts, un
 		__builtin_prefetch(bufs + d->buf * stride + d->data_off);
 		pkts[got++] = p;
 	}
+	nfv_ring_consume(r, (uint32_t)ret);
 	return (int)got;
 }
 

@@ -216,6 +216,50 @@ nfv_ring_dequeue_burst(struct nfv_ring *r, void *objs, unsigned int n)
 	return (int)n;
 }
 
+/*
+ * Descriptor rings, entry by entry.  A descriptor is read out of shared
+ * memory exactly once, as two 8-byte loads (single, untorn loads the
+ * compiler may not repeat), into a private struct that the caller checks
+ * and uses: what a peer writes to the entry afterwards cannot change what
+ * was checked.  Reading each entry where it is used keeps that copy in
+ * registers, instead of a burst copied out with memcpy() and read back
+ * field by field (NetLib's RX: chain 1 faster in each of 6 interleaved
+ * pairs, by 0.2 to 9 %; chain 4 unchanged in 8 pairs).
+ */
+typedef uint64_t nfv_ring_word __attribute__((may_alias));
+
+/**
+ * Consumer: entry @i (0 <= i < what nfv_ring_count() returned) of a ring of
+ * struct nfv_desc, read once.  nfv_ring_consume() then gives the entries
+ * back to the producer.
+ */
+static inline struct nfv_desc
+nfv_ring_read_desc(const struct nfv_ring *r, uint32_t i)
+{
+	const nfv_ring_word *src = (const nfv_ring_word *)(r->entries +
+		(uint64_t)((r->local + i) & r->mask) * sizeof(struct nfv_desc));
+	uint64_t w[2];
+	struct nfv_desc d;
+
+	w[0] = __atomic_load_n(src, __ATOMIC_RELAXED);
+	w[1] = __atomic_load_n(src + 1, __ATOMIC_RELAXED);
+	memcpy(&d, w, sizeof(d));
+	return d;
+}
+
+/**
+ * Consumer: hand the first @n ready entries back to the producer, once
+ * they are read.
+ */
+static inline void
+nfv_ring_consume(struct nfv_ring *r, uint32_t n)
+{
+	r->local += n;
+	/* store-release pairs with the producer's load-acquire of cons: our
+	 * reads of the entries are done before the producer may reuse them. */
+	__atomic_store_n(&r->shm->cons, r->local, __ATOMIC_RELEASE);
+}
+
 /**
  * Consumer: drop every entry ready now, unread.
  * @return number of entries skipped (0..size), or -EPROTO (see count).

@@ -178,6 +178,38 @@ START_TEST(test_own_index_is_private)
 }
 END_TEST
 
+/* Descriptors read one at a time: every field, in order, across the
+ * array's end; cons moves only at nfv_ring_consume(). */
+START_TEST(test_read_desc_and_consume)
+{
+	struct pair p;
+	struct nfv_desc in[5], got;
+	uint32_t round, i, seq = 0;
+
+	pair_init(&p, 8, sizeof(struct nfv_desc));
+	for (round = 0; round < 6; round++) {
+		for (i = 0; i < 5; i++, seq++)
+			in[i] = (struct nfv_desc){ .buf = 0x01020304u + seq, .data_off = (uint16_t)(128 + seq),
+						   .data_len = (uint16_t)(60 + seq), .action = (uint8_t)(seq & 3),
+						   .flags = (uint8_t)(seq & 7), .dest = (uint16_t)(0xbeef ^ seq),
+						   .flow_hash = 0xdeadbeefu ^ seq };
+		ck_assert_int_eq(nfv_ring_enqueue_burst(&p.prod, in, 5), 5);
+		ck_assert_int_eq(nfv_ring_count(&p.cons), 5);
+		for (i = 0; i < 5; i++) {
+			got = nfv_ring_read_desc(&p.cons, i);
+			ck_assert_mem_eq(&got, &in[i], sizeof(got));
+		}
+		/* Read but not yet consumed: the producer still sees them. */
+		ck_assert_int_eq(nfv_ring_free_count(&p.prod), 3);
+		nfv_ring_consume(&p.cons, 5);
+		ck_assert_uint_eq(p.cons.shm->cons, p.cons.local);
+		ck_assert_int_eq(nfv_ring_free_count(&p.prod), 8);
+		ck_assert_int_eq(nfv_ring_count(&p.cons), 0);
+	}
+	free(p.mem);
+}
+END_TEST
+
 static Suite *
 ring_suite(void)
 {
@@ -192,6 +224,7 @@ ring_suite(void)
 	tcase_add_test(tc, test_corrupt_consumer_index);
 	tcase_add_test(tc, test_cached_producer);
 	tcase_add_test(tc, test_own_index_is_private);
+	tcase_add_test(tc, test_read_desc_and_consume);
 	suite_add_tcase(s, tc);
 	return s;
 }
