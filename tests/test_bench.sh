@@ -56,7 +56,8 @@ jq -e '.[] | select(.system == "nfvisor") |
 	(.latency_max_trials | length >= 1 and .[0].rate_mpps == $f and
 		(if any(.[]; .carried) then any(.[]; .carried and .rate_mpps == $m)
 		 else $m == ([.[].rate_mpps] | min) end) and
-		all(.[]; (.carried | not) or (.sent_pct >= 99 and .received_pct >= 99))) and
+		all(.[]; .late_pct >= 0 and .late_pct <= 100 and
+			((.carried | not) or (.sent_pct >= 99 and .received_pct >= 99 and .late_pct <= 5)))) and
 	([.latency[].load_pct] == [10, 50, 90]) and
 	all(.latency[]; .received_mpps > 0 and .median_us > 0 and .p90_us >= .median_us and
 		.p99_us >= .p90_us and .p999_us >= .p99_us and .max_us >= .p999_us and
