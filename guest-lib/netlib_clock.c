@@ -71,26 +71,30 @@ netlib_clock_tsc_usable(void)
 #endif
 }
 
-#if defined(__x86_64__)
-/* A (TSC, CLOCK_MONOTONIC) pair: of a few tries, the one whose TSC read
- * sits between the closest two clock reads. */
-static void
-sample(uint64_t *tsc, int64_t *ns)
+NETLIB_INTERNAL void
+netlib_clock_pair(uint64_t (*read)(void), uint64_t *val, int64_t *ns)
 {
 	int64_t best = INT64_MAX;
 	int i;
 
-	for (i = 0; i < 5; i++) {
+	for (i = 0; i < NETLIB_CLOCK_PAIR_TRIES; i++) {
 		int64_t before = mono_ns();
-		uint64_t t = __builtin_ia32_rdtsc();
+		uint64_t v = read();
 		int64_t after = mono_ns();
 
 		if (after - before < best) {
 			best = after - before;
-			*tsc = t;
+			*val = v;
 			*ns = before + (after - before) / 2;
 		}
 	}
+}
+
+#if defined(__x86_64__)
+static uint64_t
+read_tsc(void)
+{
+	return __builtin_ia32_rdtsc();
 }
 #endif
 
@@ -99,13 +103,13 @@ netlib_clock_calibrate(void)
 {
 #if defined(__x86_64__)
 	struct timespec nap = { 0, CALIBRATE_NS };
-	uint64_t t0, t1;
-	int64_t n0, n1;
+	uint64_t t0 = 0, t1 = 0;
+	int64_t n0 = 0, n1 = 0;
 	double per_us;
 
-	sample(&t0, &n0);
+	netlib_clock_pair(read_tsc, &t0, &n0);
 	nanosleep(&nap, NULL);
-	sample(&t1, &n1);
+	netlib_clock_pair(read_tsc, &t1, &n1);
 	if (n1 <= n0 || t1 <= t0)
 		return 0;
 	per_us = (double)(t1 - t0) * 1000.0 / (double)(n1 - n0);

@@ -151,6 +151,15 @@ NETLIB_INTERNAL void netlib_clock_init(void);
 NETLIB_INTERNAL int netlib_clock_tsc_usable(void);
 /** TSC rate measured against CLOCK_MONOTONIC, as netlib_tsc_mult, or 0. */
 NETLIB_INTERNAL uint64_t netlib_clock_calibrate(void);
+/** Tries netlib_clock_pair() makes. */
+#define NETLIB_CLOCK_PAIR_TRIES 20
+/**
+ * A reading of @read taken together with CLOCK_MONOTONIC: of
+ * NETLIB_CLOCK_PAIR_TRIES tries, the one with the closest two monotonic
+ * reads around it (we may be preempted between any two reads).  @val gets
+ * that reading, @ns the monotonic nanoseconds midway between its two.
+ */
+NETLIB_INTERNAL void netlib_clock_pair(uint64_t (*read)(void), uint64_t *val, int64_t *ns);
 
 /**
  * Microseconds for the run loop's turns and idle spells: the TSC where

@@ -2006,26 +2006,22 @@ END_TEST
 
 /* --- the run loop's clock ----------------------------------------------- */
 
-/* A loop-clock reading and a CLOCK_MONOTONIC one taken together: of 20
- * tries, the one with the closest two monotonic reads around it (a busy
- * machine may preempt us between any two reads). */
+static uint64_t
+read_loop_us(void)
+{
+	return (uint64_t)netlib_loop_us();
+}
+
+/* The loop clock and CLOCK_MONOTONIC, in microseconds, read together. */
 static void
 clock_pair(int64_t *loop, int64_t *mono)
 {
-	int64_t best = INT64_MAX;
-	int i;
+	uint64_t l = 0;
+	int64_t ns = 0;
 
-	for (i = 0; i < 20; i++) {
-		int64_t before = netlib_now_us();
-		int64_t l = netlib_loop_us();
-		int64_t after = netlib_now_us();
-
-		if (after - before < best) {
-			best = after - before;
-			*loop = l;
-			*mono = before + (after - before) / 2;
-		}
-	}
+	netlib_clock_pair(read_loop_us, &l, &ns);
+	*loop = (int64_t)l;
+	*mono = ns / 1000;
 }
 
 /* Where the TSC is usable the loop uses it, and it keeps CLOCK_MONOTONIC's
