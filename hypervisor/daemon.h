@@ -67,6 +67,7 @@ struct nfv_pkt_meta {
 
 struct nfv_port_stats {
 	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes, tx_dropped, rx_paused;
+	uint64_t tx_stalls;		/* times it took nothing for --tx-hold-us */
 };
 
 struct nfv_port {
@@ -76,8 +77,19 @@ struct nfv_port {
 	int socket;			/* NUMA node of the device */
 	struct nfv_hdomain *hd;		/* ingress domain: receives into its pool */
 	struct nfv_port_stats st;
-	uint16_t ntx;			/* staged for transmit */
-	struct rte_mbuf *tx[NFV_BURST];
+	/*
+	 * Transmit backlog, oldest first (worker-owned).  A packet in it still
+	 * counts in the window of the port it came in through (tx_in) until
+	 * the port takes it: a peer that stalls pauses the intake instead of
+	 * losing packets, for at most --tx-hold-us (docs/DESIGN.md).
+	 */
+	struct rte_mbuf **tx;		/* held: tx[tx_head .. tx_end) */
+	uint8_t *tx_in;			/* each one's admitting port */
+	uint32_t tx_head, tx_end, tx_cap; /* room: a window */
+	uint32_t tx_flush_at;		/* send once tx_end reaches it */
+	uint8_t tx_blocked;		/* stalled past the hold: drop at once
+					 * until the port takes a packet again */
+	uint64_t tx_since;		/* TSC of its last progress; 0: none held */
 };
 
 struct nfv_nf_stats {
@@ -178,6 +190,7 @@ struct nfv_config {
 	unsigned int stop_idle_ms;	/* 0 = run until signalled */
 	int wait_chain;			/* poll ports only once the chain runs */
 	int direct;			/* --direct: NF-to-NF handoff in a domain */
+	unsigned int tx_hold_us;	/* --tx-hold-us: how long a port may stall */
 	int json_stats;
 };
 
@@ -218,6 +231,7 @@ struct nfv_daemon {
 	uint32_t admitted[NFV_MAX_PORTS]; /* worker: in flight, by admitting port */
 	uint32_t capacity;		/* most packets in flight at once, per
 					 * domain (admitted by its ports) */
+	uint64_t tx_hold_tsc;		/* --tx-hold-us in TSC cycles */
 	uint16_t next_instance;
 	int relink;			/* worker: NFs came or went, redo links */
 	uint32_t rounds;		/* worker: housekeeping rounds so far */

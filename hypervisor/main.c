@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
@@ -92,10 +93,6 @@ setup_chains(struct nfv_daemon *d)
 	uint16_t id;
 	int ret;
 
-	/* While no more packets are in flight than one NF ring holds, no NF
-	 * ring of a linear chain can overflow: that is each domain's window
-	 * (only chains that cross domains can see two). */
-	d->capacity = d->cfg.region.ring_entries;
 	ret = nfv_flow_init(&d->ft, "nfv_flows", NFV_MAX_RULES, d->capacity * NFV_MAX_DOMAINS,
 			    d->hd->dom.numa_node);
 	if (ret < 0) {
@@ -280,6 +277,12 @@ main(int argc, char **argv)
 		goto out_eal;
 	}
 	d->start_ns = nfv_now_ns();
+	/* While no more packets are in flight than one NF ring holds, no NF
+	 * ring of a linear chain can overflow: that is each domain's window
+	 * (only chains that cross domains can see two).  A port holds up to
+	 * a window for a peer that stalls. */
+	d->capacity = d->cfg.region.ring_entries;
+	d->tx_hold_tsc = (uint64_t)d->cfg.tx_hold_us * rte_get_tsc_hz() / 1000000u;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);

@@ -49,7 +49,8 @@ nfv_usage(FILE *out, const char *prog)
 "      --region-size SIZE    shared region per domain, power of two, K/M/G suffix\n"
 "                            (default 64M)\n"
 "      --slots N             NF slots per domain, 1..64 (default 16)\n"
-"      --ring-size N         RX/TX ring entries, power of two (default 1024)\n"
+"      --ring-size N         RX/TX ring entries, power of two (default 2048);\n"
+"                            also each domain's window of packets in flight\n"
 "      --buf-size N          packet buffer size in bytes (default 2048)\n"
 "      --service-policy SERVICE=POLICY  how SERVICE places new flows on its\n"
 "                            instances: flow (default: flow-consistent hashing)\n"
@@ -62,6 +63,10 @@ nfv_usage(FILE *out, const char *prog)
 "                            next NF of their chain (single-instance services);\n"
 "                            NFs so linked share fate: when one leaves, the\n"
 "                            others of its group are quarantined and must restart\n"
+"      --tx-hold-us US       a port whose peer takes no packet keeps what it\n"
+"                            holds for up to US microseconds, the intake paused\n"
+"                            meanwhile, before dropping it (default 5000;\n"
+"                            0: drop what the port does not take at once)\n"
 "      --stop-when-idle MS   exit once no packet moved for MS ms and nothing is in\n"
 "                            flight (for finite inputs such as pcap files)\n"
 "  -i, --stats-interval SEC  print live statistics every SEC seconds, e.g. 1 or 0.5\n"
@@ -137,7 +142,8 @@ nfv_config_defaults(struct nfv_config *c)
 	c->region.region_size = 64u << 20;
 	c->region.page_size = 2u << 20;
 	c->region.nslots = 16;
-	c->region.ring_entries = 1024;
+	c->region.ring_entries = 2048;
+	c->tx_hold_us = 5000;
 	c->region.ctl_entries = 64;
 	c->region.buf_stride = 2048;
 	c->region.buf_headroom = 128;
@@ -362,7 +368,8 @@ parse_service_policy(struct nfv_config *c, const char *arg, const char **why)
 }
 
 enum { OPT_REGION = 256, OPT_SLOTS, OPT_RING, OPT_BUF, OPT_WAIT, OPT_DIRECT, OPT_IDLE, OPT_SUMMARY,
-       OPT_PORT_DOMAIN, OPT_CONFIG, OPT_SERVICE_POLICY, OPT_FLOW_TIMEOUT, OPT_PORT_CHAIN, OPT_SOCKET_GROUP };
+       OPT_PORT_DOMAIN, OPT_CONFIG, OPT_SERVICE_POLICY, OPT_FLOW_TIMEOUT, OPT_PORT_CHAIN, OPT_SOCKET_GROUP,
+       OPT_TX_HOLD };
 
 /* --socket-group GROUP: a group name or number. */
 static int
@@ -404,6 +411,7 @@ nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 		{ "flow-timeout", required_argument, NULL, OPT_FLOW_TIMEOUT },
 		{ "wait-chain", no_argument, NULL, OPT_WAIT },
 		{ "direct", no_argument, NULL, OPT_DIRECT },
+		{ "tx-hold-us", required_argument, NULL, OPT_TX_HOLD },
 		{ "stop-when-idle", required_argument, NULL, OPT_IDLE },
 		{ "stats-interval", required_argument, NULL, 'i' },
 		{ "summary", required_argument, NULL, OPT_SUMMARY },
@@ -465,7 +473,7 @@ nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 			break;
 		case OPT_RING:
 			if (parse_uint(optarg, 1u << 20, &c->region.ring_entries) < 0)
-				bad = "--ring-size: expected a power of two such as 1024";
+				bad = "--ring-size: expected a power of two such as 2048";
 			break;
 		case OPT_BUF:
 			if (parse_uint(optarg, UINT16_MAX, &c->region.buf_stride) < 0)
@@ -484,6 +492,10 @@ nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 			break;
 		case OPT_DIRECT:
 			c->direct = 1;
+			break;
+		case OPT_TX_HOLD:
+			if (parse_uint(optarg, 1000000, &c->tx_hold_us) < 0)
+				bad = "--tx-hold-us: expected microseconds, 0..1000000";
 			break;
 		case OPT_IDLE:
 			if (parse_uint(optarg, 3600000, &c->stop_idle_ms) < 0 || c->stop_idle_ms == 0)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <rte_ethdev.h>
+#include <rte_malloc.h>
 
 #include "daemon.h"
 
@@ -70,6 +71,15 @@ port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, int *no_close,
 		*no_close = info.driver_name && strcmp(info.driver_name, "net_pcap") == 0;
 		return port_failed(p, "RX queue setup", ret, why);
 	}
+	/* Room to hold a whole window for a peer that stalls. */
+	p->tx_cap = RTE_MAX(d->capacity, NFV_BURST);
+	p->tx_flush_at = NFV_BURST;
+	p->tx = rte_zmalloc_socket("nfv_port_tx", sizeof(*p->tx) * p->tx_cap,
+				   RTE_CACHE_LINE_SIZE, p->socket);
+	p->tx_in = rte_zmalloc_socket("nfv_port_tx_in", p->tx_cap, RTE_CACHE_LINE_SIZE,
+				      p->socket);
+	if (!p->tx || !p->tx_in)
+		return port_failed(p, "TX backlog allocation", -ENOMEM, why);
 	ret = rte_eth_tx_queue_setup(id, 0, ntx, (unsigned int)p->socket, NULL);
 	if (ret < 0)
 		return port_failed(p, "TX queue setup", ret, why);
@@ -79,6 +89,15 @@ port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, int *no_close,
 	rte_eth_promiscuous_enable(id);	/* not every vdev supports it */
 	rte_eth_macaddr_get(id, &p->mac);
 	return 0;
+}
+
+static void
+port_free(struct nfv_port *p)
+{
+	rte_free(p->tx);
+	rte_free(p->tx_in);
+	p->tx = NULL;
+	p->tx_in = NULL;
 }
 
 /*
@@ -125,6 +144,8 @@ nfv_ports_init(struct nfv_daemon *d, const char **why)
 		ret = port_init(d, id, &d->port[d->nports], &no_close, why);
 		if (ret < 0) {
 			ports_abandon(id, no_close);
+			for (n = 0; n <= d->nports; n++)
+				port_free(&d->port[n]);
 			d->nports = 0;
 			d->port_left_open = no_close;
 			return ret;
@@ -142,6 +163,7 @@ nfv_ports_fini(struct nfv_daemon *d)
 	for (i = 0; i < d->nports; i++) {
 		rte_eth_dev_stop(d->port[i].id);
 		rte_eth_dev_close(d->port[i].id);
+		port_free(&d->port[i]);
 	}
 	d->nports = 0;
 }

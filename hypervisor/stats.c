@@ -230,6 +230,17 @@ nfv_stats_status(struct nfv_daemon *d)
 	return r ?: json_object();
 }
 
+/* Packets port @p holds for its peer (display only: the worker moves both
+ * ends meanwhile). */
+static uint32_t
+port_held(const struct nfv_port *p)
+{
+	uint32_t head = __atomic_load_n(&p->tx_head, __ATOMIC_RELAXED);
+	uint32_t end = __atomic_load_n(&p->tx_end, __ATOMIC_RELAXED);
+
+	return end > head ? end - head : 0;
+}
+
 json_t *
 nfv_stats_ports(struct nfv_daemon *d)
 {
@@ -242,7 +253,7 @@ nfv_stats_ports(struct nfv_daemon *d)
 
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 		json_array_append_new(arr, json_pack(
-			"{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"id", (json_int_t)p->id, "name", p->name, "mac", mac,
 			"domain", p->hd->dom.name,
 			"rx_pkts", (json_int_t)NFV_STAT_GET(p->st.rx_pkts),
@@ -250,7 +261,9 @@ nfv_stats_ports(struct nfv_daemon *d)
 			"tx_pkts", (json_int_t)NFV_STAT_GET(p->st.tx_pkts),
 			"tx_bytes", (json_int_t)NFV_STAT_GET(p->st.tx_bytes),
 			"tx_dropped", (json_int_t)NFV_STAT_GET(p->st.tx_dropped),
-			"rx_paused", (json_int_t)NFV_STAT_GET(p->st.rx_paused)));
+			"rx_paused", (json_int_t)NFV_STAT_GET(p->st.rx_paused),
+			"tx_held", (json_int_t)port_held(p),
+			"tx_stalls", (json_int_t)NFV_STAT_GET(p->st.tx_stalls)));
 	}
 	return json_pack("{s:o}", "ports", arr);
 }

@@ -9,6 +9,7 @@
  * buffer is free, held by the worker, or lent to exactly one slot.
  */
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -47,14 +48,14 @@
  * and length in meta[buf] (from_nf) until it leaves through a port, so a
  * hop from NF to NF never touches the mbuf.
  */
+/* A packet leaves the window of the port that admitted it (it may have
+ * been copied into another domain since): see admit_budget(). */
 HOT void
 pkt_done(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf)
 {
 	const struct nfv_pkt_meta *meta = &hd->meta[buf];
 
 	nfv_flow_put(&d->ft, meta->chain);
-	/* Counted by the port that admitted it (it may have been copied
-	 * into another domain since): see admit_budget(). */
 	d->admitted[meta->in_port]--;
 }
 
@@ -67,27 +68,107 @@ drop(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, enum nfv_pkt_dr
 	rte_pktmbuf_free(nfv_pool_mbuf(&hd->dom.pool, buf));
 }
 
+/* Drop everything port @p holds. */
+COLD void
+port_drop_held(struct nfv_daemon *d, struct nfv_port *p, enum nfv_pkt_drop why)
+{
+	uint32_t i;
+
+	for (i = p->tx_head; i < p->tx_end; i++) {
+		d->admitted[p->tx_in[i]]--;
+		rte_pktmbuf_free(p->tx[i]);
+	}
+	NFV_STAT_ADD(p->st.tx_dropped, p->tx_end - p->tx_head);
+	NFV_STAT_ADD(d->tot.drops[why], p->tx_end - p->tx_head);
+	p->tx_head = p->tx_end = 0;
+	p->tx_since = 0;
+}
+
+/*
+ * Port @p took @sent packets, not all it holds.  Keep the rest while its
+ * peer moves, or for up to --tx-hold-us after it last did (they stay in
+ * the window of the ports they came in through, so those stop receiving:
+ * a peer's stall costs no packet); drop them once it has stalled that
+ * long, and from then on what it does not take at once, until it takes a
+ * packet again.
+ */
+COLD void
+port_stalled(struct nfv_daemon *d, struct nfv_port *p, uint32_t sent)
+{
+	uint64_t now;
+
+	if (sent > 0)
+		p->tx_blocked = 0;
+	if (p->tx_blocked || d->tx_hold_tsc == 0) {
+		port_drop_held(d, p, NFV_DROP_PORT_TX_FULL);
+		return;
+	}
+	now = rte_get_tsc_cycles();
+	if (sent > 0 || p->tx_since == 0) {
+		p->tx_since = now;
+	} else if (now - p->tx_since > d->tx_hold_tsc) {
+		port_drop_held(d, p, NFV_DROP_PORT_TX_FULL);
+		p->tx_blocked = 1;
+		NFV_STAT_ADD(p->st.tx_stalls, 1);
+		SW_WARN("port %u (%s) took no packet for %u us: dropping what it cannot take until it takes one again",
+			p->id, p->name, d->cfg.tx_hold_us);
+	}
+}
+
+/* Hand port @p its backlog, a burst at a time, as far as it takes it. */
 static void
 flush_port(struct nfv_daemon *d, struct nfv_port *p)
 {
-	uint16_t sent, i;
+	struct rte_mbuf **b = p->tx + p->tx_head;
+	uint32_t held = p->tx_end - p->tx_head, sent = 0, i;
 	uint64_t bytes = 0;
+	uint16_t k, n;
 
-	if (p->ntx == 0)
+	if (held == 0)
 		return;
-	for (i = 0; i < p->ntx; i++)
-		bytes += rte_pktmbuf_pkt_len(p->tx[i]);
-	sent = rte_eth_tx_burst(p->id, 0, p->tx, p->ntx);
-	for (i = sent; i < p->ntx; i++) {
-		bytes -= rte_pktmbuf_pkt_len(p->tx[i]);
-		NFV_STAT_ADD(p->st.tx_dropped, 1);
-		NFV_STAT_ADD(d->tot.drops[NFV_DROP_PORT_TX_FULL], 1);
-		rte_pktmbuf_free(p->tx[i]);
-	}
+	do {
+		uint64_t len = 0;
+
+		k = (uint16_t)RTE_MIN(held - sent, NFV_BURST);
+		for (i = sent; i < sent + k; i++)
+			len += rte_pktmbuf_pkt_len(b[i]);
+		n = rte_eth_tx_burst(p->id, 0, b + sent, k);
+		for (i = sent + n; i < sent + k; i++)
+			len -= rte_pktmbuf_pkt_len(b[i]);
+		bytes += len;
+		sent += n;
+	} while (n == k && sent < held);
+	for (i = p->tx_head; i < p->tx_head + sent; i++)
+		d->admitted[p->tx_in[i]]--;
 	NFV_STAT_ADD(p->st.tx_pkts, sent);
 	NFV_STAT_ADD(p->st.tx_bytes, bytes);
 	NFV_STAT_ADD(d->tot.tx, sent);
-	p->ntx = 0;
+	if (likely(sent == held)) {
+		p->tx_head = p->tx_end = 0;
+		p->tx_since = 0;
+		p->tx_blocked = 0;
+	} else {
+		p->tx_head += sent;
+		port_stalled(d, p, sent);
+	}
+	p->tx_flush_at = RTE_MIN(p->tx_end + NFV_BURST, p->tx_cap);
+}
+
+/* Room at the end of port @p's backlog array: move what it holds to the
+ * front (at most once an array's worth of packets).  0 if it is full. */
+COLD int
+port_compact(struct nfv_port *p)
+{
+	uint32_t held = p->tx_end - p->tx_head;
+
+	if (p->tx_head == 0)
+		return 0;
+	memmove(p->tx, p->tx + p->tx_head, sizeof(*p->tx) * held);
+	memmove(p->tx_in, p->tx_in + p->tx_head, held);
+	p->tx_head = 0;
+	p->tx_end = held;
+	p->tx_flush_at = RTE_MIN(held + NFV_BURST, p->tx_cap);
+	return 1;
 }
 
 HOT void
@@ -101,6 +182,12 @@ to_port(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, uint16_t por
 		drop(d, hd, buf, NFV_DROP_NO_PORT);
 		return;
 	}
+	p = &d->port[port];
+	if (unlikely(p->tx_end == p->tx_cap) && !port_compact(p)) {
+		NFV_STAT_ADD(p->st.tx_dropped, 1);
+		drop(d, hd, buf, NFV_DROP_PORT_TX_FULL);
+		return;
+	}
 	m = nfv_pool_mbuf(&hd->dom.pool, buf);
 	if (meta->from_nf) {
 		/* mbuf headers are host-private; only the validated lengths
@@ -111,12 +198,13 @@ to_port(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, uint16_t por
 		m->nb_segs = 1;
 		m->next = NULL;
 	}
-	p = &d->port[port];
-	/* The port owns the buffer from here: free in our books. */
-	pkt_done(d, hd, buf);
+	/* The port owns the buffer from here: free in our books.  It stays
+	 * in its port's window until the port takes it (flush_port()). */
+	nfv_flow_put(&d->ft, meta->chain);
 	nfv_owner_release(&hd->dom.owner, buf);
-	p->tx[p->ntx++] = m;
-	if (p->ntx == NFV_BURST)
+	p->tx_in[p->tx_end] = meta->in_port;
+	p->tx[p->tx_end++] = m;
+	if (p->tx_end >= p->tx_flush_at)
 		flush_port(d, p);
 }
 
@@ -848,6 +936,7 @@ static int
 idle_done(struct nfv_daemon *d)
 {
 	uint32_t i, s;
+	uint16_t p;
 
 	/* The hot path only raises a flag; the clock is read here, once
 	 * every HOUSEKEEP_EVERY rounds. */
@@ -860,6 +949,9 @@ idle_done(struct nfv_daemon *d)
 		return 0;
 	if (nfv_now_ns() - d->last_activity_ns < (uint64_t)d->cfg.stop_idle_ms * 1000000u)
 		return 0;
+	for (p = 0; p < d->nports; p++)
+		if (d->port[p].tx_end)
+			return 0;
 	for (i = 0; i < d->nwdom; i++) {
 		const struct nfv_owner_table *own = &d->wdom[i]->dom.owner;
 
@@ -926,8 +1018,11 @@ nfv_worker_drain_all(struct nfv_daemon *d)
 	for (i = 0; i < d->nwdom; i++)
 		for (s = 0; s < d->wdom[i]->dom.region.layout.p.nslots; s++)
 			detach_nf(d, &d->wdom[i]->nf[s], NFV_DROP_SHUTDOWN);
-	for (p = 0; p < d->nports; p++)
+	/* What a port does not take now, it will not get. */
+	for (p = 0; p < d->nports; p++) {
 		flush_port(d, &d->port[p]);
+		port_drop_held(d, &d->port[p], NFV_DROP_SHUTDOWN);
+	}
 }
 
 int

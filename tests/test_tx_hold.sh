@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
+# Integration: a port whose peer stalls.  Port 1 is a net_memif client
+# whose server, dpdk-testpmd in rxonly mode, takes packets slower than
+# port 0 (net_null) brings them in, and is then frozen with SIGSTOP.
+#  1. With --tx-hold-us 1000000 nothing is lost: what port 1 cannot take
+#     yet it holds, inside the window, so port 0 is paused instead; frozen
+#     for 0.4 s, the peer holds a full window and port 0 stops receiving;
+#     thawed, it takes the held packets and traffic resumes.
+#  2. With the default hold (5000 us), a peer frozen for longer loses what
+#     port 1 holds, once, and then what it cannot take at once: the rest of
+#     the domain keeps moving (port 0 keeps receiving), the stall is
+#     counted (tx_stalls) and logged in one line.
+#  3. --tx-hold-us rejects what is not a number of microseconds.
+# Every packet and buffer is accounted for at each daemon's exit.
+. "$(dirname "$0")/lib.sh"
+need_root_hugepages 200
+command -v dpdk-testpmd >/dev/null || skip "needs dpdk-testpmd (apt-get install dpdk)"
+
+SOCK=$T/memif.sock
+TP=
+trap 'cleanup; rm -rf "/var/run/dpdk/${PREFIX}tp"' EXIT
+
+start_peer() {
+	rm -f "$SOCK"
+	dpdk-testpmd --lcores 0@0,1@0 --main-lcore 0 --file-prefix "${PREFIX}tp" -m 64 --no-pci \
+		--in-memory --log-level='*:warning' \
+		--vdev "net_memif0,role=server,socket=$SOCK,socket-abstract=no" \
+		-- --forward-mode=rxonly --auto-start --stats-period 1 >"$T/testpmd.log" 2>&1 &
+	TP=$!
+	PIDS="$PIDS $TP"
+	wait_for "[ -S $SOCK ]" 20 || { tail "$T/testpmd.log"; fail "testpmd did not start"; }
+}
+
+stop_peer() {
+	kill -CONT "$TP" 2>/dev/null
+	kill -INT "$TP"
+	wait_exit "$TP" 10 >/dev/null || fail "testpmd did not stop on SIGINT"
+}
+
+# P PORT FIELD: a counter of `nfvctl port` statistics.
+P() { ctl stats | jq ".ports[] | select(.id == $1) | .$2"; }
+
+start_chain() {
+	start_daemon "$T/$1.log" --no-pci --vdev net_null0,size=64,copy=0 \
+		--vdev "net_memif0,role=client,socket=$SOCK,socket-abstract=no" -- -r "$RUN" \
+		--chain nf:1,port:1 --wait-chain --summary "$T/$1.json" "${@:2}"
+	start_nf F "$FWD" --service 1 --name fwd
+	wait_for "nfs_running 1" 20 || fail "fwd did not register: $(ctl nf list)"
+	wait_for "[ \$(P 1 tx_pkts) -gt 20000 ]" 30 ||
+		fail "no traffic out of the memif port: $(ctl stats | jq -c .ports)"
+}
+
+# ---- 1: a hold longer than the stall loses nothing
+start_peer
+start_chain hold --tx-hold-us 1000000
+d0=$(P 1 tx_dropped); p0=$(P 0 rx_paused); t0=$(P 1 tx_pkts)
+sleep 1
+d1=$(P 1 tx_dropped); p1=$(P 0 rx_paused); t1=$(P 1 tx_pkts)
+note "peer slower than the source, 1 s: $((t1 - t0)) sent, $((d1 - d0)) dropped, port 0 paused $((p1 - p0)) times"
+[ "$d1" = "$d0" ] || fail "port 1 dropped $((d1 - d0)) packets while its peer was only slow"
+[ "$p1" -gt "$p0" ] || fail "port 0 was not paused by the window while port 1 held packets"
+
+kill -STOP "$TP"
+sleep 0.4
+r1=$(P 0 rx_pkts); held=$(P 1 tx_held); sleep 0.2; r2=$(P 0 rx_pkts)
+d2=$(P 1 tx_dropped)
+note "peer frozen: port 1 holds $held packets, port 0 received $((r2 - r1)) in 0.2 s, $((d2 - d1)) dropped"
+kill -CONT "$TP"
+[ "$held" -gt 0 ] || fail "port 1 holds nothing while its peer is frozen"
+[ "$r2" = "$r1" ] || fail "port 0 kept receiving ($r1 -> $r2) with the window held by port 1"
+[ "$d2" = "$d1" ] || fail "port 1 dropped $((d2 - d1)) packets during a stall shorter than its hold"
+wait_for "[ \$(P 1 tx_pkts) -gt $((t1 + 20000)) ]" 10 || fail "port 1 did not resume after SIGCONT"
+[ "$(P 1 tx_dropped)" = "$d1" ] || fail "port 1 dropped packets after its peer resumed"
+[ "$(P 1 tx_stalls)" = 0 ] || fail "a stall shorter than the hold was counted"
+kill -INT "$F"
+stop_daemon "$T/hold.json" "$T/hold.log"
+stop_peer
+
+# ---- 2: the default hold; a longer stall drops, the domain moves on
+start_peer
+rm -rf "$RUN"
+start_chain dflt
+kill -STOP "$TP"
+sleep 0.5
+r1=$(P 0 rx_pkts); sleep 0.3; r2=$(P 0 rx_pkts)
+stalls=$(P 1 tx_stalls); dropped=$(P 1 tx_dropped)
+kill -CONT "$TP"
+note "peer frozen 0.8 s: $stalls stall(s), $dropped dropped at port 1, port 0 received $((r2 - r1)) in 0.3 s"
+[ "$stalls" -ge 1 ] || fail "the stall was not counted (tx_stalls $stalls)"
+[ "$dropped" -gt 0 ] || fail "nothing dropped after the hold ran out"
+[ "$r2" -gt $((r1 + 10000)) ] || fail "port 0 stopped with its peer's port ($r1 -> $r2)"
+grep -q 'port 1 (net_memif0) took no packet for 5000 us' "$T/dflt.log" ||
+	fail "the stall was not logged: $(tail -3 "$T/dflt.log")"
+t2=$(P 1 tx_pkts)
+wait_for "[ \$(P 1 tx_pkts) -gt $((t2 + 20000)) ]" 10 || fail "port 1 did not resume after SIGCONT"
+kill -INT "$F"
+stop_daemon "$T/dflt.json" "$T/dflt.log"
+stop_peer
+
+# ---- 3: option errors
+for bad in x -1 1000001; do
+	rc=0
+	out=$("$NFVISORD" -l 1 --file-prefix "$PREFIX" --no-pci -- -r "$RUN" --tx-hold-us "$bad" 2>&1) || rc=$?
+	[ "$rc" = 2 ] || fail "--tx-hold-us $bad: exit status $rc, want 2"
+	echo "$out" | grep -q -- "--tx-hold-us: expected microseconds, 0..1000000" ||
+		fail "--tx-hold-us $bad: $out"
+done
+note "--tx-hold-us x: $(echo "$out" | grep -- --tx-hold-us)"
+echo "PASS: a port holds packets for a stalled peer within the window, then drops and lets its domain move"
