@@ -75,6 +75,7 @@ struct netlib_ctx {
 	int host_err;			/* 0, or why the host is unusable */
 	int ctl_timeout_ms;		/* reply timeout of control requests */
 	uint32_t ctl_seq;		/* last control request number */
+	uint32_t sleep_seq;		/* what it last stored in slot->sleeping */
 	int instance_id;		/* -1 until registered */
 	uint16_t service_id;		/* 0 until registered */
 	struct netlib_stats stats;	/* counters */

@@ -389,9 +389,14 @@ run_sleep(struct netlib_ctx *ctx)
 	int ret = 0;
 	int n;
 
-	__atomic_store_n(&ctx->slot->sleeping, 1, __ATOMIC_RELAXED);
+	/* A value of this sleep's own: nfvisord rings each sleep once, and
+	 * a doorbell left over from an earlier one (rung as we woke up by
+	 * ourselves) cannot make it skip this one. */
+	if (++ctx->sleep_seq == 0)
+		ctx->sleep_seq = 1;
+	__atomic_store_n(&ctx->slot->sleeping, ctx->sleep_seq, __ATOMIC_RELAXED);
 	/* Full fence pairs with nfvisord's full fence between publishing an
-	 * RX prod and reading `sleeping`: either it sees sleeping == 1 and
+	 * RX prod and reading `sleeping`: either it sees us sleeping and
 	 * rings us, or the count below sees its new prod. */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	n = nfv_ring_count(&ctx->rx);
@@ -401,7 +406,7 @@ run_sleep(struct netlib_ctx *ctx)
 		ret = netlib_wait(ctx, NFV_VEC_DATA, NETLIB_SLEEP_MS);
 	else if (n < 0)
 		ret = ring_corrupt(ctx, "RX or PEER");
-	/* Relaxed: a stale 1 only costs nfvisord one needless doorbell. */
+	/* Relaxed: a stale value only costs nfvisord one needless doorbell. */
 	__atomic_store_n(&ctx->slot->sleeping, 0, __ATOMIC_RELAXED);
 	return ret;
 }

@@ -77,7 +77,7 @@ extern "C" {
 /** "NFVISOR\0" little-endian: the first 8 bytes of every region. */
 #define NFV_REGION_MAGIC 0x00524f534956464eULL
 /** Bumped on any incompatible change of this file. */
-#define NFV_ABI_VERSION 2u
+#define NFV_ABI_VERSION 3u
 
 #define NFV_CACHE_LINE 64u
 #define NFV_REGION_HDR_SIZE 4096u
@@ -173,7 +173,8 @@ struct nfv_slot {
 	uint32_t why;			/**< enum nfv_slot_why */
 
 	/* NF writes, host reads as an untrusted hint */
-	uint32_t sleeping;		/**< 1 while blocked on its doorbell */
+	uint32_t sleeping;		/**< 0 awake; blocked on its doorbell: a new
+					 *   nonzero value each time it sleeps */
 	uint32_t nf_pad0;
 	uint64_t nf_rx_pkts;		/**< packets the NF received (info only) */
 	uint64_t nf_tx_pkts;		/**< packets the NF returned (info only) */

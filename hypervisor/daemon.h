@@ -119,7 +119,7 @@ struct nfv_nf {
 	struct nfv_ring rx, tx, ctl, ctl_reply;
 	uint16_t service, instance;
 	char name[NFV_NF_NAME_MAX];
-	uint32_t kick_cons;		/* RX cons when last woken */
+	uint32_t kick_seq;		/* the slot's `sleeping` when last rung */
 	uint32_t kick_peer_cons;	/* PEER cons when last woken for it */
 	struct nfv_nf *link;		/* --direct: NF it hands packets to */
 	struct nfv_nf *link_fixed;	/* the only NF `link` may ever name */

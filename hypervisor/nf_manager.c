@@ -144,7 +144,7 @@ scrub_slot(struct nfv_nf *nf)
 	nf->instance = 0;
 	nf->name[0] = '\0';
 	nf->nstage = 0;
-	nf->kick_cons = 0;
+	nf->kick_seq = 0;
 	memset(&nf->st, 0, sizeof(nf->st));
 	nf->lent_limit = 2 * l->p.ring_entries + NF_EXTRA_LENT;
 }

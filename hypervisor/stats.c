@@ -326,7 +326,7 @@ nf_json(const struct nfv_nf *nf, int state)
 			 "tx_queued", ring_queued(&nf->tx),
 			 "rejects", (json_int_t)rejects,
 			 "wakeups", (json_int_t)NFV_STAT_GET(nf->st.wakeups),
-			 "sleeping", __atomic_load_n(&shm->sleeping, __ATOMIC_RELAXED) == 1,
+			 "sleeping", __atomic_load_n(&shm->sleeping, __ATOMIC_RELAXED) != 0,
 			 "peer_queued", peer_queued(nf),
 			 "direct_to", next ? (json_int_t)next - 1 : (json_int_t)-1,
 			 "direct_in", (json_int_t)NFV_STAT_GET(nf->st.direct_in));

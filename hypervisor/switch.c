@@ -48,14 +48,14 @@
  * and length in meta[buf] (from_nf) until it leaves through a port, so a
  * hop from NF to NF never touches the mbuf.
  */
-/* A packet leaves the window of the port that admitted it (it may have
- * been copied into another domain since): see admit_budget(). */
 HOT void
 pkt_done(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf)
 {
 	const struct nfv_pkt_meta *meta = &hd->meta[buf];
 
 	nfv_flow_put(&d->ft, meta->chain);
+	/* Counted by the port that admitted it (it may have been copied
+	 * into another domain since): see admit_budget(). */
 	d->admitted[meta->in_port]--;
 }
 
@@ -209,8 +209,14 @@ to_port(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, uint16_t por
 }
 
 /*
- * Wake the NF only if it sleeps and has consumed since the last wake-up:
- * a slot that keeps `sleeping` set cannot make us spin on syscalls.
+ * Wake the NF only if it sleeps, and each of its sleeps once: NetLib
+ * stores a new nonzero `sleeping` value every time it goes to sleep, so a
+ * slot that keeps `sleeping` set (or changes it) gets at most one
+ * doorbell a burst, and cannot make us spin on syscalls.  (Ringing once
+ * per change of its consumer index instead lost wake-ups: a doorbell rung
+ * just as the NF woke up by itself, after it had consumed, was used up by
+ * its next sleep, and the one after that went unrung with the consumer
+ * index unchanged, for the NF's 100 ms timeout.)
  *
  * No fence here: after a burst this load may pass our store of the RX
  * producer index, so an NF that goes to sleep at that very moment can be
@@ -223,21 +229,19 @@ static void
 kick(struct nfv_nf *nf)
 {
 	struct nfv_slot *slot = nfv_region_slot(&nf->hd->dom.region, nf->slot);
+	uint32_t sleep = __atomic_load_n(&slot->sleeping, __ATOMIC_RELAXED);
 	uint64_t one = 1;
-	uint32_t cons;
 
-	if (!__atomic_load_n(&slot->sleeping, __ATOMIC_RELAXED)) {
+	if (!sleep) {
 		nf->recheck = 1;
 		return;
 	}
-	/* Only now the NF's consumer index: a busy NF costs no second
-	 * cross-core load per burst. */
-	cons = __atomic_load_n(&nf->rx.shm->cons, __ATOMIC_RELAXED);
-	if (cons == nf->kick_cons && nf->st.wakeups > 0)
-		return;
-	nf->kick_cons = cons;
-	if (write(nf->efd[NFV_VEC_DATA], &one, sizeof(one)) == sizeof(one))
+	if (sleep == nf->kick_seq)
+		return;		/* this sleep was rung already */
+	if (write(nf->efd[NFV_VEC_DATA], &one, sizeof(one)) == sizeof(one)) {
+		nf->kick_seq = sleep;
 		NFV_STAT_ADD(nf->st.wakeups, 1);
+	}
 }
 
 static void

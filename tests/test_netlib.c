@@ -1601,6 +1601,41 @@ START_TEST(run_sleeps_and_wakes_on_doorbell)
 }
 END_TEST
 
+/*
+ * Each sleep stores a value of its own in `sleeping`, so nfvisord can ring
+ * every sleep once: a doorbell that finds nothing to do (as one left over
+ * from an earlier sleep does) ends a sleep, and the next one is told apart.
+ */
+START_TEST(run_each_sleep_has_its_own_value)
+{
+	struct run_state rs = { 0 };
+	uint32_t v1, v2 = 0;
+	uint64_t one = 1;
+	pthread_t t;
+	int i;
+
+	rs.ctx = attach_registered();
+	ck_assert_int_eq(pthread_create(&t, NULL, run_thread, &rs), 0);
+	ck_assert(wait_sleeping());
+	v1 = __atomic_load_n(&fh.slot->sleeping, __ATOMIC_ACQUIRE);
+	ck_assert_int_eq(write(fh.nf_db[NFV_VEC_DATA], &one, sizeof(one)), sizeof(one));
+	for (i = 0; i < 2000; i++) {
+		v2 = __atomic_load_n(&fh.slot->sleeping, __ATOMIC_ACQUIRE);
+		if (v2 != 0 && v2 != v1)
+			break;
+		usleep(1000);
+	}
+	ck_assert_uint_ne(v1, 0);
+	ck_assert_uint_ne(v2, 0);
+	ck_assert_uint_ne(v2, v1);
+	netlib_stop(rs.ctx);
+	pthread_join(t, NULL);
+	ck_assert_int_eq(rs.ret, 0);
+	ck_assert_uint_eq(rs.seen, 0);
+	netlib_detach(rs.ctx);
+}
+END_TEST
+
 START_TEST(run_stop_wakes_sleeping_loop)
 {
 	struct run_state rs = { 0 };
@@ -2172,6 +2207,7 @@ netlib_suite(void)
 	tcase_add_test(tc, run_requires_registration);
 	tcase_add_test(tc, run_returns_every_packet_with_its_action);
 	tcase_add_test(tc, run_sleeps_and_wakes_on_doorbell);
+	tcase_add_test(tc, run_each_sleep_has_its_own_value);
 	tcase_add_test(tc, run_stop_wakes_sleeping_loop);
 	tcase_add_test(tc, run_host_closes_socket);
 	tcase_add_test(tc, run_host_peer_left);
