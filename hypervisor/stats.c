@@ -205,7 +205,7 @@ nfv_stats_status(struct nfv_daemon *d)
 			running += __atomic_load_n(&d->dom[i]->nf[s].state, __ATOMIC_ACQUIRE) ==
 				   NF_RUNNING;
 	nfv_chain_format(&d->ft.chain[NFV_DEFAULT_CHAIN], chain, sizeof(chain));
-	r = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:b, s:s, s:s, s:o, s:o,"
+	r = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:b, s:I, s:I, s:s, s:s, s:o, s:o,"
 			 " s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}}",
 			 "version", PACKAGE_VERSION,
 			 "pid", (json_int_t)getpid(),
@@ -215,6 +215,8 @@ nfv_stats_status(struct nfv_daemon *d)
 			 "flow_rules", (json_int_t)__atomic_load_n(&d->ft.nrules, __ATOMIC_RELAXED),
 			 "default_chain", chain,
 			 "direct", d->cfg.direct,
+			 "window", (json_int_t)d->capacity,
+			 "tx_hold_us", (json_int_t)d->cfg.tx_hold_us,
 			 "domain", d->hd->dom.name,
 			 "attach_socket", d->hd->sock_path,
 			 "pool", pool_json(d->hd),

@@ -54,6 +54,8 @@ start_chain() {
 # ---- 1: a hold longer than the stall loses nothing
 start_peer
 start_chain hold --tx-hold-us 1000000
+[ "$(ctl status | jq -c '[.window, .tx_hold_us]')" = "[2048,1000000]" ] ||
+	fail "status does not show the window and the hold: $(ctl status | jq -c '{window, tx_hold_us}')"
 d0=$(P 1 tx_dropped); p0=$(P 0 rx_paused); t0=$(P 1 tx_pkts)
 sleep 1
 d1=$(P 1 tx_dropped); p1=$(P 0 rx_paused); t1=$(P 1 tx_pkts)
@@ -81,6 +83,7 @@ stop_peer
 start_peer
 rm -rf "$RUN"
 start_chain dflt
+[ "$(ctl status | jq .tx_hold_us)" = 5000 ] || fail "the default hold is not 5000 us: $(ctl status | jq .tx_hold_us)"
 kill -STOP "$TP"
 sleep 0.5
 r1=$(P 0 rx_pkts); sleep 0.3; r2=$(P 0 rx_pkts)
