@@ -24,22 +24,44 @@ parse_ports(const uint8_t *l4, uint32_t room, struct nfv_flow_key *key)
 	}
 }
 
-int
-nfv_flow_key_parse(const void *data, uint32_t len, struct nfv_flow_key *key)
+/*
+ * @halves 2-byte pieces of the copy @src into @dst.  Kept apart (atomic
+ * loads are not merged): a wider read that straddles two of the copy's
+ * vector stores could not be forwarded from them and would wait until
+ * both reach the cache.
+ */
+static inline void
+copy_halves(uint8_t *dst, const uint8_t *src, unsigned int halves)
 {
-	uint8_t h[HDR_COPY];
+	unsigned int i;
+
+	for (i = 0; i < halves; i++) {
+		uint16_t v = __atomic_load_n((const uint16_t *)(const void *)(src + 2 * i),
+					     __ATOMIC_RELAXED);
+
+		memcpy(dst + 2 * i, &v, 2);
+	}
+}
+
+int
+nfv_flow_key_parse(const void *data, uint32_t len, uint32_t room, struct nfv_flow_key *key)
+{
+	uint8_t h[HDR_COPY] __attribute__((aligned(16)));
 	uint32_t n = len < HDR_COPY ? len : HDR_COPY;
 	uint32_t off = sizeof(struct rte_ether_hdr);
 	uint16_t type;
 
 	memset(key, 0, sizeof(*key));
 	/* Each byte of shared memory is read once, into h: one cache line,
-	 * whose fixed size makes the copy two vector moves; the rest only
-	 * for IPv4 options that push the ports past it. */
-	if (n >= HDR_FIRST)
+	 * whose fixed size makes the copy a few vector moves, also for a
+	 * shorter packet in a buffer that has the room (the bytes past it are
+	 * copied, never parsed: a copy of a variable length was a `rep movsq`
+	 * and a third of the parse of 60-byte frames); the rest only for IPv4
+	 * options that push the ports past it. */
+	if (room >= HDR_FIRST)
 		memcpy(h, data, HDR_FIRST);
 	else
-		memcpy(h, data, n);
+		memcpy(h, data, n < HDR_FIRST ? n : HDR_FIRST);
 	if (n < off)
 		return -EINVAL;
 	memcpy(&type, h + 12, 2);
@@ -56,8 +78,8 @@ nfv_flow_key_parse(const void *data, uint32_t len, struct nfv_flow_key *key)
 			return -EINVAL;
 		key->ipv = 4;
 		key->proto = ip->next_proto_id;
-		memcpy(key->src, &ip->src_addr, 4);
-		memcpy(key->dst, &ip->dst_addr, 4);
+		copy_halves(key->src, (const uint8_t *)&ip->src_addr, 2);
+		copy_halves(key->dst, (const uint8_t *)&ip->dst_addr, 2);
 		/* Only a first (or only) fragment carries the ports. */
 		if ((ip->fragment_offset & rte_cpu_to_be_16(RTE_IPV4_HDR_OFFSET_MASK)) == 0 &&
 		    n > off + ihl) {
@@ -74,8 +96,8 @@ nfv_flow_key_parse(const void *data, uint32_t len, struct nfv_flow_key *key)
 
 		key->ipv = 6;
 		key->proto = ip6->proto;
-		memcpy(key->src, ip6->src_addr, 16);
-		memcpy(key->dst, ip6->dst_addr, 16);
+		copy_halves(key->src, ip6->src_addr, 8);
+		copy_halves(key->dst, ip6->dst_addr, 8);
 		off += sizeof(*ip6);
 		if (n > off)
 			parse_ports(h + off, n - off, key);

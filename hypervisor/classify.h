@@ -24,10 +24,13 @@ struct nfv_flow_key {
 /**
  * Parse the headers of a packet of @len bytes at @data (which may be
  * shared memory: at most 128 bytes are copied out once) into @key.
+ * @room (>= @len) bytes at @data may be read: bytes past @len may be
+ * copied with the rest, but never change the result.
  * @return 0 if an IPv4/IPv6 header was found, -EINVAL otherwise (the key
  *         is then zero except for what could be parsed).
  */
-int nfv_flow_key_parse(const void *data, uint32_t len, struct nfv_flow_key *key);
+int nfv_flow_key_parse(const void *data, uint32_t len, uint32_t room,
+		       struct nfv_flow_key *key);
 
 /**
  * Hash of a flow key (CRC32-C), 0 for a key without IP (ipv 0), which is

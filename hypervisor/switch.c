@@ -527,7 +527,7 @@ rx_ports(struct nfv_daemon *d)
 		}
 		for (i = 0; i < n; i++)
 			nfv_flow_key_parse(rte_pktmbuf_mtod(pkts[i], void *), pkts[i]->data_len,
-					   &keys[i]);
+					   pkts[i]->buf_len - pkts[i]->data_off, &keys[i]);
 		nfv_flow_classify(&d->ft, p, keys, n, chain_ids);
 		d->admitted[p] += n;
 		for (i = 0; i < n; i++) {

@@ -157,7 +157,7 @@ START_TEST(test_exact_match_over_default_v4_v6)
 
 	/* Keys parsed from wire bytes equal keys typed as words. */
 	frame(p, 0, 17, "192.0.2.1", "198.51.100.7", 1234, 53);
-	ck_assert_int_eq(nfv_flow_key_parse(p, 128, &pk), 0);
+	ck_assert_int_eq(nfv_flow_key_parse(p, 128, 128, &pk), 0);
 	ck_assert_uint_eq(classify_one(&pk), NFV_DEFAULT_CHAIN);
 	ck_assert_int_eq(nfv_flow_add(&ft, &pk, &c), -0);
 	id4 = classify_one(&pk);
@@ -170,14 +170,14 @@ START_TEST(test_exact_match_over_default_v4_v6)
 
 	/* Same addresses, another port or protocol: the default chain. */
 	frame(p, 0, 17, "192.0.2.1", "198.51.100.7", 1235, 53);
-	ck_assert_int_eq(nfv_flow_key_parse(p, 128, &other), 0);
+	ck_assert_int_eq(nfv_flow_key_parse(p, 128, 128, &other), 0);
 	ck_assert_uint_eq(classify_one(&other), NFV_DEFAULT_CHAIN);
 	frame(p, 0, 6, "192.0.2.1", "198.51.100.7", 1234, 53);
-	ck_assert_int_eq(nfv_flow_key_parse(p, 128, &other), 0);
+	ck_assert_int_eq(nfv_flow_key_parse(p, 128, 128, &other), 0);
 	ck_assert_uint_eq(classify_one(&other), NFV_DEFAULT_CHAIN);
 
 	frame(p, 1, 6, "2001:db8::a", "2001:db8::b", 40000, 443);
-	ck_assert_int_eq(nfv_flow_key_parse(p, 128, &pk), 0);
+	ck_assert_int_eq(nfv_flow_key_parse(p, 128, 128, &pk), 0);
 	ck_assert_int_eq(pk.ipv, 6);
 	other = key_of("tcp", "2001:db8::a", "40000", "2001:db8::b", "443");
 	ck_assert_int_eq(nfv_flow_add(&ft, &other, &c), 0);

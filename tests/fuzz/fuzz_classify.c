@@ -3,13 +3,16 @@
  * fuzz_classify.c - flow keys from packet headers (hypervisor/classify.c).
  *
  * The input is a packet, handed over in a heap block of exactly its length
- * (ASan catches any read past it).  A reference parser written from the
+ * (ASan catches any read past it), then again with room past it filled with
+ * bytes that must change nothing, as in a packet buffer.  A reference
+ * parser written from the
  * rules in classify.h predicts the key: Ethernet, at most one 802.1Q tag,
  * IPv4 (header length >= 20 bytes) or IPv6 within the first 128 bytes,
  * ports for TCP, UDP and SCTP only, from an IPv4 first fragment or the
  * IPv6 header's next header, when the 4 port bytes lie in those 128 bytes.
- * Checked: result and key equal the prediction, the key is all zero on
- * failure, and its hash does not depend on anything but the key.
+ * Checked: result and key equal the prediction (with and without room),
+ * the key is all zero on failure, and its hash does not depend on
+ * anything but the key.
  */
 #include <errno.h>
 
@@ -71,16 +74,34 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct nfv_flow_key zero;
 	/* Aligned as the switch's key arrays are: the CRC reads 8 bytes at once. */
-	_Alignas(8) struct nfv_flow_key key, want, copy;
-	uint8_t *pkt = malloc(size ? size : 1);
-	uint32_t len = (uint32_t)size;
+	_Alignas(8) struct nfv_flow_key key, want, copy, roomy;
+	uint8_t *pkt = malloc(size ? size : 1), *buf = malloc(size + HDR_COPY);
+	/* Ethernet (IPv4), IPv4 (20 bytes, UDP), UDP ports 1024 -> 9 */
+	static const uint8_t ip_udp[] = {
+		2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x08, 0x00,
+		0x45, 0, 0, 46, 0, 0, 0, 0, 64, 17, 0, 0, 198, 18, 0, 1, 198, 19, 0, 1,
+		0x04, 0x00, 0x00, 0x09,
+	};
+	uint32_t len = (uint32_t)size, i;
 	int ret, wret;
 
-	FUZZ_CHECK(pkt, "out of memory");
+	FUZZ_CHECK(pkt && buf, "out of memory");
 	memcpy(pkt, data, size);
 	memset(&key, 0x5a, sizeof(key));
-	ret = nfv_flow_key_parse(pkt, len, &key);
+	ret = nfv_flow_key_parse(pkt, len, len, &key);
 	wret = reference(pkt, len, &want);
+	/* The same packet in a buffer with room past it, full of what an
+	 * IPv4/UDP header would hold there: it would parse if the parser read
+	 * it as the packet's. */
+	memcpy(buf, data, size);
+	for (i = 0; i < HDR_COPY; i++)
+		buf[size + i] = size + i < sizeof(ip_udp) ? ip_udp[size + i] : 0x45;
+	memset(&roomy, 0x5a, sizeof(roomy));
+	FUZZ_CHECK(nfv_flow_key_parse(buf, len, len + HDR_COPY, &roomy) == ret,
+		   "parse with room past the packet returned another result");
+	FUZZ_CHECK(memcmp(&roomy, &key, sizeof(key)) == 0,
+		   "bytes past the packet changed its key");
+	free(buf);
 	FUZZ_CHECK(ret == wret, "parse returned %d, expected %d", ret, wret);
 	FUZZ_CHECK(memcmp(&key, &want, sizeof(key)) == 0,
 		   "key ipv %u proto %u ports %u %u, expected ipv %u proto %u ports %u %u",
