@@ -30,13 +30,15 @@ parse_ports(const uint8_t *l4, uint32_t room, struct nfv_flow_key *key)
  * vector stores could not be forwarded from them and would wait until
  * both reach the cache.
  */
+typedef uint16_t half_t __attribute__((may_alias));	/* a piece of a byte copy */
+
 static inline void
 copy_halves(uint8_t *dst, const uint8_t *src, unsigned int halves)
 {
 	unsigned int i;
 
 	for (i = 0; i < halves; i++) {
-		uint16_t v = __atomic_load_n((const uint16_t *)(const void *)(src + 2 * i),
+		uint16_t v = __atomic_load_n((const half_t *)(const void *)(src + 2 * i),
 					     __ATOMIC_RELAXED);
 
 		memcpy(dst + 2 * i, &v, 2);
