@@ -406,11 +406,16 @@ nfv_stats_live(struct nfv_daemon *d, FILE *out)
 	uint64_t tx = NFV_STAT_GET(d->tot.tx);
 	double dt = last_ns ? (double)(now - last_ns) / 1e9 : 0;
 
+	uint32_t held = 0;
+	uint16_t p;
+
+	for (p = 0; p < d->nports; p++)
+		held += port_held(&d->port[p]);
 	fprintf(out, "[%7.1fs] rx %" PRIu64 " (%.1f kpps)  tx %" PRIu64 " (%.1f kpps)  dropped %"
-		PRIu64 "  lent %u  copies %" PRIu64 "\n",
+		PRIu64 "  lent %u  tx held %u  copies %" PRIu64 "\n",
 		(double)(now - d->start_ns) / 1e9, rx, dt > 0 ? (double)(rx - last_rx) / dt / 1e3 : 0.0,
 		tx, dt > 0 ? (double)(tx - last_tx) / dt / 1e3 : 0.0, total_drops(&d->tot),
-		all_lent(d), NFV_STAT_GET(d->tot.copies));
+		all_lent(d), held, NFV_STAT_GET(d->tot.copies));
 	fflush(out);
 	last_ns = now;
 	last_rx = rx;
