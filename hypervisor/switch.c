@@ -422,22 +422,33 @@ to_hop(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, unsigned int 
 }
 
 /*
- * Packets the switch may still admit from ports of domain @hd.  Each
+ * Packets the switch may still admit from port @port of domain @hd.  Each
  * domain has a window of its own: an NF that stalls (frozen, or hostile)
- * holds up the ports of its domain, not those of the others.
+ * holds up the ports of its domain, not those of the others.  Where the
+ * domain has several ports, each may fill at most half of it: its packets
+ * may wait at a port whose peer stalls (flush_port() holds them), and the
+ * others, which send nothing there, keep the other half.
  */
 static unsigned int
-admit_budget(const struct nfv_daemon *d, const struct nfv_hdomain *hd)
+admit_budget(const struct nfv_daemon *d, const struct nfv_hdomain *hd, uint16_t port)
 {
-	uint32_t inflight = 0;
+	uint32_t inflight = 0, share = d->capacity, room;
+	unsigned int nports = 0;
 	uint16_t p;
 
 	/* A few ports at most: summed here, once per port and round, so
 	 * that a packet's departure is one decrement of a hot array. */
 	for (p = 0; p < d->nports; p++)
-		if (d->port[p].hd == hd)
+		if (d->port[p].hd == hd) {
 			inflight += d->admitted[p];
-	return inflight >= d->capacity ? 0 : d->capacity - inflight;
+			nports++;
+		}
+	if (nports > 1)
+		share = d->capacity / 2;
+	room = inflight >= d->capacity ? 0 : d->capacity - inflight;
+	if (d->admitted[port] >= share)
+		return 0;
+	return RTE_MIN(room, share - d->admitted[port]);
 }
 
 /* Every service of chain @id has a running instance. */
@@ -507,7 +518,7 @@ rx_ports(struct nfv_daemon *d)
 			       d->rx_first + k - d->nports);
 		port = &d->port[p];
 		hd = port->hd;
-		budget = admit_budget(d, hd);
+		budget = admit_budget(d, hd, p);
 
 		/* Backpressure at chain entry: leave packets in the port's
 		 * queue (where the NIC counts what it cannot hold) rather than

@@ -5,8 +5,12 @@
 # port 0 (net_null) brings them in, and is then frozen with SIGSTOP.
 #  1. With --tx-hold-us 1000000 nothing is lost: what port 1 cannot take
 #     yet it holds, inside the window, so port 0 is paused instead; frozen
-#     for 0.4 s, the peer holds a full window and port 0 stops receiving;
+#     for 0.4 s, port 1 holds all port 0 may have in flight (half the
+#     window: the domain has two ports) and port 0 stops receiving;
 #     thawed, it takes the held packets and traffic resumes.
+#     Another port of the same domain, whose packets do not go to that
+#     peer, keeps forwarding meanwhile: in a domain of several ports each
+#     may fill at most half the window.
 #  2. With the default hold (5000 us), a peer frozen for longer loses what
 #     port 1 holds, once, and then what it cannot take at once: the rest of
 #     the domain keeps moving (port 0 keeps receiving), the stall is
@@ -34,8 +38,11 @@ start_peer() {
 
 stop_peer() {
 	kill -CONT "$TP" 2>/dev/null
-	kill -INT "$TP"
-	wait_exit "$TP" 10 >/dev/null || fail "testpmd did not stop on SIGINT"
+	kill -INT "$TP" 2>/dev/null
+	# How it ends is not ours to check: DPDK 22.11's net_memif may crash
+	# in its exit after its peer left (nfvisord(8), BUGS).
+	wait_exit "$TP" 10 >/dev/null || true
+	! kill -0 "$TP" 2>/dev/null || fail "testpmd did not stop on SIGINT"
 }
 
 # P PORT FIELD: a counter of `nfvctl port` statistics.
@@ -77,6 +84,36 @@ wait_for "[ \$(P 1 tx_pkts) -gt $((t1 + 20000)) ]" 10 || fail "port 1 did not re
 [ "$(P 1 tx_stalls)" = 0 ] || fail "a stall shorter than the hold was counted"
 kill -INT "$F"
 stop_daemon "$T/hold.json" "$T/hold.log"
+stop_peer
+
+# ---- 1b: the rest of the domain does not wait behind the frozen peer
+# Port 0 (net_null) feeds port 2 (memif, the peer); port 1 (net_null)
+# forwards to itself through the same NF and window.  Each port of a
+# domain with several may fill at most half the window, so port 1 keeps
+# forwarding while port 0's packets wait at port 2.
+start_peer
+rm -rf "$RUN"
+start_daemon "$T/hol.log" --no-pci --vdev net_null0,size=64,copy=0 --vdev net_null1,size=64,copy=0 \
+	--vdev "net_memif0,role=client,socket=$SOCK,socket-abstract=no" -- -r "$RUN" \
+	--chain nf:1,port:2 --port-chain 1=nf:1,port:1 --wait-chain --tx-hold-us 1000000 \
+	--summary "$T/hol.json"
+start_nf F "$FWD" --service 1 --name fwd
+wait_for "nfs_running 1" 20 || fail "fwd did not register: $(ctl nf list)"
+wait_for "[ \$(P 2 tx_pkts) -gt 20000 ]" 30 ||
+	fail "no traffic out of the memif port: $(ctl stats | jq -c .ports)"
+kill -STOP "$TP"
+sleep 0.4
+a1=$(P 0 rx_pkts); b1=$(P 1 tx_pkts); held=$(P 2 tx_held); sleep 0.2
+a2=$(P 0 rx_pkts); b2=$(P 1 tx_pkts); d2=$(P 2 tx_dropped)
+kill -CONT "$TP"
+note "peer of port 2 frozen: it holds $held, port 0 received $((a2 - a1)) and port 1 forwarded $((b2 - b1)) in 0.2 s, $d2 dropped"
+[ "$held" -gt 0 ] && [ "$held" -le 1024 ] ||
+	fail "port 2 holds $held packets: none, or more than port 0's half of the window (1024)"
+[ "$a2" = "$a1" ] || fail "port 0 kept receiving ($a1 -> $a2) while its packets waited at port 2"
+[ "$((b2 - b1))" -gt 10000 ] || fail "port 1 waited behind port 2's peer: $((b2 - b1)) forwarded in 0.2 s"
+[ "$d2" = 0 ] || fail "port 2 dropped $d2 packets during a stall shorter than its hold"
+kill -INT "$F"
+stop_daemon "$T/hol.json" "$T/hol.log"
 stop_peer
 
 # ---- 2: the default hold; a longer stall drops, the domain moves on
