@@ -63,7 +63,7 @@ nfv_flow_key_parse(const void *data, uint32_t len, uint32_t room, struct nfv_flo
 	if (room >= HDR_FIRST)
 		memcpy(h, data, HDR_FIRST);
 	else
-		memcpy(h, data, n < HDR_FIRST ? n : HDR_FIRST);
+		memcpy(h, data, n);	/* n <= len <= room < HDR_FIRST */
 	if (n < off)
 		return -EINVAL;
 	memcpy(&type, h + 12, 2);
