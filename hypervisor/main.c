@@ -193,10 +193,10 @@ print_banner(const struct nfv_daemon *d)
 		if (!hd)
 			continue;
 		l = &hd->dom.region.layout;
-		printf(PROG " %s: domain %s (%s): region %" PRIu64 " MiB on NUMA node %d, %u buffers of %u bytes, %u slots; attach to %s\n",
+		printf(PROG " %s: domain %s (%s): region %" PRIu64 " MiB on NUMA node %d, %u buffers of %u bytes (frames up to %u), %u slots; attach to %s\n",
 		       PACKAGE_VERSION, hd->dom.name, hd->untrusted ? "untrusted" : "trusted",
 		       l->p.region_size >> 20, hd->dom.region.numa_node, l->nbufs, l->p.buf_stride,
-		       l->p.nslots, hd->sock_path);
+		       l->p.buf_stride - RTE_PKTMBUF_HEADROOM, l->p.nslots, hd->sock_path);
 	}
 	for (i = 0; i < d->nports; i++)
 		printf(PROG ": port %u: %s, receives into domain %s\n", i, d->port[i].name,
@@ -211,10 +211,10 @@ print_banner(const struct nfv_daemon *d)
 	fflush(stdout);
 }
 
+/* @all: the final counters, taken while the ports still existed. */
 static void
-print_summary(struct nfv_daemon *d, const struct nfv_audit *a)
+print_summary(struct nfv_daemon *d, json_t *all, const struct nfv_audit *a)
 {
-	json_t *all = nfv_stats_all(d);
 	int i;
 
 	printf(PROG ": summary: rx %" PRIu64 " tx %" PRIu64 " copies %" PRIu64 "\n",
@@ -241,6 +241,7 @@ main(int argc, char **argv)
 {
 	struct nfv_daemon *d = &g_daemon;
 	struct nfv_audit audit = { 0 };
+	json_t *final;
 	pthread_t ctl_tid;
 	char **eargv;
 	int eargc, n, ret, status = 1, ctl_started = 0;
@@ -316,9 +317,10 @@ main(int argc, char **argv)
 	ctl_started = 0;
 	nfv_nfm_tick(d);
 	nfv_worker_drain_all(d);
-	nfv_ports_fini(d);
+	final = nfv_stats_all(d);
+	nfv_ports_fini(d);	/* their queues' buffers go back to the pools */
 	nfv_audit_run(d, &audit);
-	print_summary(d, &audit);
+	print_summary(d, final, &audit);
 	if (!audit.ok || audit.pool_in_use != 0)
 		status = 3;
 out_sockets:

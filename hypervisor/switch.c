@@ -214,9 +214,7 @@ to_port(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, uint16_t por
 		 * come from the NF, and only now, on the way out. */
 		m->data_off = meta->data_off;
 		m->data_len = meta->data_len;
-		m->pkt_len = meta->data_len;
-		m->nb_segs = 1;
-		m->next = NULL;
+		m->pkt_len = meta->data_len;	/* one segment: rx_ports() */
 	}
 	/* The port owns the buffer from here: free in our books.  It stays
 	 * in its port's window until the port takes it (flush_port()). */
@@ -477,16 +475,26 @@ chain_ready(const struct nfv_daemon *d)
 }
 
 /*
- * @m, from @port, is not a buffer of the port's domain (nfv_pool_index_
- * checked()): a driver that hands over mbufs of another pool, or moved a
- * buffer.  Dropped; an mbuf of another pool goes back to it, one of ours
- * whose buffer moved stays out of the pool, where it can do no harm (the
- * shutdown summary counts it as still out).
+ * @m, from @port, is not a packet the switch takes: not a buffer of the
+ * port's domain (@buf is UINT32_MAX: nfv_pool_index_checked()), a driver
+ * that hands over mbufs of another pool or moved a buffer; or a frame
+ * longer than one buffer holds, which the driver chained over several
+ * (NFs see one buffer a packet, and every mbuf in flight is a single
+ * segment: to_port() relies on it).  Dropped; an mbuf of another pool
+ * goes back to it, one of ours whose buffer moved stays out of the pool,
+ * where it can do no harm (the shutdown summary counts it as still out).
  */
 COLD void
-foreign_mbuf(struct nfv_daemon *d, struct nfv_port *port, struct rte_mbuf *m)
+refuse_mbuf(struct nfv_daemon *d, struct nfv_port *port, struct rte_mbuf *m, uint32_t buf)
 {
 	d->admitted[port->id]--;
+	if (buf != UINT32_MAX) {
+		NFV_STAT_ADD(d->tot.drops[NFV_DROP_OVERSIZE], 1);
+		SW_WARN("port %u received a %u-byte frame, more than the %u bytes a buffer holds: dropped (raise --buf-size, or lower the peer's MTU)",
+			port->id, m->pkt_len, m->buf_len - RTE_MIN(m->buf_len, RTE_PKTMBUF_HEADROOM));
+		rte_pktmbuf_free(m);
+		return;
+	}
 	NFV_STAT_ADD(d->tot.drops[NFV_DROP_FOREIGN_MBUF], 1);
 	SW_WARN("port %u handed over an mbuf that is not one of its domain's buffers%s: dropped",
 		port->id, m->pool == port->hd->dom.pool.mp ? " (its buffer address moved)" : "");
@@ -545,8 +553,8 @@ rx_ports(struct nfv_daemon *d)
 			uint32_t buf = nfv_pool_index_checked(&hd->dom.pool, pkts[i]);
 			struct nfv_pkt_meta *meta;
 
-			if (unlikely(buf == UINT32_MAX)) {
-				foreign_mbuf(d, port, pkts[i]);
+			if (unlikely(buf == UINT32_MAX || pkts[i]->nb_segs != 1)) {
+				refuse_mbuf(d, port, pkts[i], buf);
 				continue;
 			}
 			meta = &hd->meta[buf];

@@ -111,6 +111,12 @@ expect_rc 0 "generate with another seed" \
 ! cmp -s "$in" "$tmp/other.pcap" || fail "another seed, same file"
 
 expect_rc 2 "generator rejects a 59-byte frame" "$GEN" -o "$out" -s 59
+expect_rc 0 "generate jumbo frames, up to 9014 bytes" \
+	"$GEN" -o "$tmp/jumbo.pcap" -n 200 -s 8000-9014 -f 8 --ipv6-share 50 --json
+log_has '"frame_max":9014' "the largest jumbo frame written"
+tcpdump_csums "$tmp/jumbo.pcap" 200 "jumbo capture"
+expect_rc 0 "checker takes jumbo frames" "$CHECK" --in "$tmp/jumbo.pcap" --out "$tmp/jumbo.pcap"
+expect_rc 2 "generator rejects a 9015-byte frame" "$GEN" -o "$out" -s 60-9015
 expect_rc 2 "generator rejects MIN > MAX" "$GEN" -o "$out" -s 100-90
 expect_rc 2 "generator needs -o" "$GEN" -n 1
 

@@ -67,7 +67,8 @@ usage(void)
 	       "Write a pcap (Ethernet) of tagged synthetic UDP or TCP traffic.\n\n"
 	       "  -o, --output FILE       pcap to write ('-' for stdout)\n"
 	       "  -n, --count COUNT       packets to write (default 10000)\n"
-	       "  -s, --size SIZE|MIN-MAX frame bytes without FCS, 60..1514,\n"
+	       "  -s, --size SIZE|MIN-MAX frame bytes without FCS, 60..9014\n"
+	       "                          (over 1514: jumbo frames),\n"
 	       "                          uniform in MIN-MAX (default 64); frames\n"
 	       "                          grow to fit headers plus the 16-byte tag\n"
 	       "  -f, --flows FLOWS       5-tuples, 1..%u (default 16)\n"
@@ -123,10 +124,10 @@ parse_size(const char *s, struct gen_opts *o)
 	if (dash != NULL)
 		*dash = '\0';
 	o->size_min = (unsigned)parse_uint("--size", buf, NFV_ETH_FRAME_MIN,
-					   NFV_ETH_FRAME_MAX);
+					   NFV_ETH_JUMBO_MAX);
 	o->size_max = dash == NULL ? o->size_min :
 		(unsigned)parse_uint("--size", dash + 1, NFV_ETH_FRAME_MIN,
-				     NFV_ETH_FRAME_MAX);
+				     NFV_ETH_JUMBO_MAX);
 	if (o->size_max < o->size_min)
 		die_usage("--size: MIN-MAX with MIN > MAX: '%s'", s);
 }
@@ -376,7 +377,7 @@ count_frame(struct gen_stats *st, const uint8_t *frame, size_t len)
 static int
 write_pcap(const struct gen_opts *o, struct gen_stats *st)
 {
-	uint8_t frame[NFV_ETH_FRAME_MAX];
+	uint8_t frame[NFV_ETH_JUMBO_MAX];
 	struct pcap_pkthdr hdr;
 	pcap_dumper_t *d;
 	pcap_t *p;

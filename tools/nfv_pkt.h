@@ -42,6 +42,7 @@ extern "C" {
 #define NFV_ETH_HLEN 14u		/**< Ethernet II header, no VLAN tag */
 #define NFV_ETH_FRAME_MIN 60u		/**< shortest frame without FCS */
 #define NFV_ETH_FRAME_MAX 1514u		/**< longest untagged frame, no FCS */
+#define NFV_ETH_JUMBO_MAX 9014u		/**< longest jumbo frame (MTU 9000), no FCS */
 #define NFV_ETHERTYPE_IPV4 0x0800u
 #define NFV_ETHERTYPE_IPV6 0x86ddu
 #define NFV_IPV4_HLEN 20u		/**< IPv4 header without options */

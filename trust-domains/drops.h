@@ -31,7 +31,8 @@
 	X(SHUTDOWN, "shutdown")			/* in flight at daemon shutdown */ \
 	X(COPY_NOMEM, "domain_copy_nomem")	/* next domain's pool empty at a boundary */ \
 	X(UNTRUSTED_ACTION, "untrusted_action")	/* TONF/OUT from an untrusted domain's NF */ \
-	X(FOREIGN_MBUF, "foreign_mbuf")		/* a port handed over an mbuf not of its domain's pool */
+	X(FOREIGN_MBUF, "foreign_mbuf")		/* a port handed over an mbuf not of its domain's pool */ \
+	X(OVERSIZE, "oversize")			/* a frame longer than one packet buffer holds */
 
 #define NFV_DESC_REJECT_REASONS(X) \
 	X(BUF_RANGE, "buf_out_of_range")	/* index >= nbufs */ \
