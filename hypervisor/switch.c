@@ -554,6 +554,7 @@ rx_ports(struct nfv_daemon *d)
 			struct nfv_pkt_meta *meta;
 
 			if (unlikely(buf == UINT32_MAX || pkts[i]->nb_segs != 1)) {
+				nfv_flow_put(&d->ft, chain_ids[i]);	/* classified */
 				refuse_mbuf(d, port, pkts[i], buf);
 				continue;
 			}
