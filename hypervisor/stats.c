@@ -3,6 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_telemetry.h>
 
@@ -252,10 +253,15 @@ nfv_stats_ports(struct nfv_daemon *d)
 	for (i = 0; i < d->nports; i++) {
 		const struct nfv_port *p = &d->port[i];
 		char mac[RTE_ETHER_ADDR_FMT_SIZE];
+		struct rte_eth_stats nic;
 
+		/* What the driver counts: frames its queue could not hold (the
+		 * input backpressure leaves there), bad ones, no buffer. */
+		if (rte_eth_stats_get(p->id, &nic) != 0)
+			memset(&nic, 0, sizeof(nic));
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 		json_array_append_new(arr, json_pack(
-			"{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"id", (json_int_t)p->id, "name", p->name, "mac", mac,
 			"domain", p->hd->dom.name,
 			"rx_pkts", (json_int_t)NFV_STAT_GET(p->st.rx_pkts),
@@ -265,7 +271,11 @@ nfv_stats_ports(struct nfv_daemon *d)
 			"tx_dropped", (json_int_t)NFV_STAT_GET(p->st.tx_dropped),
 			"rx_paused", (json_int_t)NFV_STAT_GET(p->st.rx_paused),
 			"tx_held", (json_int_t)port_held(p),
-			"tx_stalls", (json_int_t)NFV_STAT_GET(p->st.tx_stalls)));
+			"tx_stalls", (json_int_t)NFV_STAT_GET(p->st.tx_stalls),
+			"nic_rx_missed", (json_int_t)nic.imissed,
+			"nic_rx_errors", (json_int_t)nic.ierrors,
+			"nic_rx_nombuf", (json_int_t)nic.rx_nombuf,
+			"nic_tx_errors", (json_int_t)nic.oerrors));
 	}
 	return json_pack("{s:o}", "ports", arr);
 }

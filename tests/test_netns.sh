@@ -139,6 +139,9 @@ five_each_way() {
 }
 wait_for five_each_way 2 ||
 	fail "after ping, the ports did not carry 5 frames / 490 bytes each way: $(ctl port list | jq -c .ports)"
+# The driver's own counters are there, and saw no bad frame.
+[ "$(ctl port list | jq -c '[.ports[] | [.nic_rx_missed, .nic_rx_errors, .nic_rx_nombuf, .nic_tx_errors]]')" = \
+	"[[0,0,0,0],[0,0,0,0]]" ] || fail "driver counters missing or not 0: $(ctl port list | jq -c .ports)"
 
 # ---- shut ports: 5 UDP datagrams to port 9, one TCP connect to 5202 ----
 in_tx0=$(link_stat $IN nfa tx.packets)
