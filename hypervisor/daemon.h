@@ -253,6 +253,10 @@ void nfv_ports_fini(struct nfv_daemon *d);
 /* hypervisor/switch.c: the worker */
 void nfv_worker_loop(struct nfv_daemon *d);
 void nfv_worker_drain_all(struct nfv_daemon *d);
+/* Run @fn(@d, @arg) on the worker, from the control thread, and wait for
+ * it; -ETIMEDOUT if the worker did not take it within @timeout_ms (or the
+ * daemon is stopping), when it is withdrawn and never runs.  A call the
+ * worker took is always waited for: @arg may then go. */
 int nfv_worker_call(struct nfv_daemon *d, nfv_worker_fn fn, void *arg, unsigned int timeout_ms);
 /* Stop serving @nf and take its buffers back (it broke a ring). */
 void nfv_quarantine(struct nfv_daemon *d, struct nfv_nf *nf, const char *msg);

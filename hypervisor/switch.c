@@ -968,10 +968,11 @@ housekeep(struct nfv_daemon *d)
 		nfv_direct_relink(d);
 	}
 	nfv_affinity_sweep(&d->aff, d->svc, rte_get_tsc_cycles());
-	fn = __atomic_load_n(&d->call_fn, __ATOMIC_ACQUIRE);
-	if (fn) {
+	/* Take a posted call (nfv_worker_call()) before running it: once
+	 * taken, its caller can no longer withdraw it, and waits for it. */
+	if (__atomic_load_n(&d->call_fn, __ATOMIC_RELAXED) &&
+	    (fn = __atomic_exchange_n(&d->call_fn, NULL, __ATOMIC_ACQ_REL)) != NULL) {
 		fn(d, d->call_arg);
-		__atomic_store_n(&d->call_fn, NULL, __ATOMIC_RELAXED);
 		__atomic_store_n(&d->call_done, 1, __ATOMIC_RELEASE);
 	}
 }
@@ -1073,18 +1074,23 @@ int
 nfv_worker_call(struct nfv_daemon *d, nfv_worker_fn fn, void *arg, unsigned int timeout_ms)
 {
 	unsigned int waited = 0;
+	int withdraw = 1;
 
 	d->call_arg = arg;
 	__atomic_store_n(&d->call_done, 0, __ATOMIC_RELAXED);
 	__atomic_store_n(&d->call_fn, fn, __ATOMIC_RELEASE);
 	while (!__atomic_load_n(&d->call_done, __ATOMIC_ACQUIRE)) {
-		if (waited++ >= timeout_ms || d->quit) {
+		if (withdraw && (waited++ >= timeout_ms || d->quit)) {
 			nfv_worker_fn expect = fn;
 
-			/* Withdraw the call if the worker has not taken it. */
+			/* Withdraw the call if the worker has not taken it.  If
+			 * it has, it is running it on @arg: wait for the end,
+			 * which comes (the worker finishes a call it took
+			 * before it looks at anything else). */
 			if (__atomic_compare_exchange_n(&d->call_fn, &expect, NULL, 0,
 							__ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
 				return -ETIMEDOUT;
+			withdraw = 0;
 		}
 		usleep(1000);
 	}
