@@ -207,9 +207,16 @@ cmd_create(int argc, const char *argv[], void *aux, char **err)
 	uint32_t id;
 	int i;
 
-	for (i = 0; i < argc; i++)
-		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%s%s", i ? "," : "",
-			 argv[i]);
+	for (i = 0; i < argc; i++) {
+		size_t len = strlen(text);
+		int n = snprintf(text + len, sizeof(text) - len, "%s%s", i ? "," : "", argv[i]);
+
+		/* Cut, it could lose a trust=untrusted. */
+		if (n < 0 || (size_t)n >= sizeof(text) - len) {
+			*err = strdup("domain specification too long (NAME [size=SIZE] [slots=N] [trust=trusted|untrusted])");
+			return NULL;
+		}
+	}
 	if (nfv_domain_spec_parse(text, &spec, &why) < 0) {
 		snprintf(msg, sizeof(msg), "%s (NAME [size=SIZE] [slots=N] [trust=trusted|untrusted])",
 			 why);

@@ -148,6 +148,9 @@ expect_err "exists" domain create tenant
 expect_err "exists" domain create default
 expect_err "size=" domain create t2 size=3M
 expect_err "trust=" domain create t2 trust=maybe
+# A specification too long for the daemon is refused whole, not cut (which
+# could drop its trust=untrusted).
+expect_err "too long" domain create t2 "slots=$(printf '0%.0s' $(seq 244))4" trust=untrusted
 expect_err "domain names" domain create 'bad/name'
 expect_err "default domain" domain destroy default
 expect_err "no such domain" domain destroy nosuch
