@@ -1175,6 +1175,23 @@ START_TEST(test_nfvctl_usage)
 }
 END_TEST
 
+/* A request the daemon would refuse (and hang up on) is refused before it
+ * is sent: one line that says so, not a lost connection. */
+START_TEST(test_nfvctl_request_too_long)
+{
+    static char big[NFV_CTL_MAX_LINE + 16];
+    const char *args[] = { "-s", sock_path, "echo", big, NULL };
+    struct run r;
+
+    memset(big, 'a', sizeof(big) - 1);
+    r = run_nfvctl(NULL, args);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_ptr_nonnull(strstr(r.err, "longer than the 65535 nfvisord takes"));
+    ck_assert_ptr_null(strchr(strchr(r.err, '\n') + 1, '\n'));
+    run_free(&r);
+}
+END_TEST
+
 START_TEST(test_nfvctl_no_daemon)
 {
     const char *args[] = { "-s", sock_path, "status", NULL };
@@ -1399,6 +1416,7 @@ ctl_suite(void)
     tcase_add_test(nfvctl, test_nfvctl_env_socket);
     tcase_add_test(nfvctl, test_nfvctl_command_error);
     tcase_add_test(nfvctl, test_nfvctl_usage);
+    tcase_add_test(nfvctl, test_nfvctl_request_too_long);
     suite_add_tcase(s, nfvctl);
 
     tcase_add_checked_fixture(offline, setup_dir, teardown_dir);

@@ -22,6 +22,7 @@
 
 #include <jansson.h>
 
+#include "ctl.h"
 #include "nfv_render.h"
 
 /* Socket used without --socket or NFVISOR_SOCKET. */
@@ -383,6 +384,12 @@ transact(const struct options *opts, const char *request)
     size_t len;
     char *line;
 
+    /* The daemon would refuse it and hang up, mid-send for us. */
+    if (strlen(request) >= NFV_CTL_MAX_LINE) {
+        fprintf(stderr, "nfvctl: request of %zu bytes, longer than the %d nfvisord "
+                "takes: shorten its arguments\n", strlen(request), NFV_CTL_MAX_LINE - 1);
+        exit(EXIT_USAGE);
+    }
     conn_open(&c, opts);
     conn_send(&c, request, strlen(request));
     conn_send(&c, "\n", 1);
