@@ -120,7 +120,6 @@ struct nfv_nf {
 	uint16_t service, instance;
 	char name[NFV_NF_NAME_MAX];
 	uint32_t kick_seq;		/* the slot's `sleeping` when last rung */
-	uint32_t kick_peer_cons;	/* PEER cons when last woken for it */
 	struct nfv_nf *link;		/* --direct: NF it hands packets to */
 	struct nfv_nf *link_fixed;	/* the only NF `link` may ever name */
 	struct nfv_nf *link_from;	/* the only NF ever linked to it: its
@@ -129,7 +128,7 @@ struct nfv_nf {
 					 * a member's slot + 1; 0 none */
 	uint32_t direct_next;		/* link's slot + 1, 0 none: what the slot
 					 * should say (atomic, for nfvctl) */
-	uint8_t peer_kicked;		/* woken for PEER at kick_peer_cons */
+	uint8_t peer_kicked;		/* woken for PEER since it was linked */
 	uint32_t peer_kick_mark;	/* its group's bursts at that doorbell */
 	uint32_t peer_kick_round;	/* housekeeping round of that doorbell */
 	uint8_t recheck;		/* kick() saw it awake: sweep again */

@@ -222,33 +222,36 @@ nfv_direct_sweep(struct nfv_daemon *d)
 		struct nfv_nf *nf = d->linked[i];
 		const struct nfv_region *r = &nf->hd->dom.region;
 		const struct nfv_ring_shm *shm;
-		uint32_t prod, cons;
+		uint32_t prod, cons, sleep;
 
-		if (!__atomic_load_n(&nfv_region_slot(r, nf->slot)->sleeping, __ATOMIC_RELAXED) ||
-		    !linked_to(nf) || !running(nf))
+		/* Each of its sleeps is rung once, here or by kick() (which
+		 * shares kick_seq: either doorbell wakes it to all its rings). */
+		sleep = __atomic_load_n(&nfv_region_slot(r, nf->slot)->sleeping, __ATOMIC_RELAXED);
+		if (!sleep || sleep == nf->kick_seq || !linked_to(nf) || !running(nf))
 			continue;
 		shm = (const struct nfv_ring_shm *)(r->base +
 			nfv_layout_ring_off(&r->layout, nf->slot, NFV_RING_PEER));
 		prod = __atomic_load_n(&shm->prod, __ATOMIC_RELAXED);
 		cons = __atomic_load_n(&shm->cons, __ATOMIC_RELAXED);
 		/*
-		 * Nothing waiting; or nothing consumed since the last doorbell;
-		 * or neither a burst lent into its group nor a housekeeping
-		 * round since.  Whatever an NF does with its indices and
-		 * `sleeping`, it gets no more PEER doorbells (and costs the
+		 * Nothing waiting; or neither a burst lent into its group nor a
+		 * housekeeping round since its last PEER doorbell.  Whatever an
+		 * NF does with its indices and `sleeping` (a new value every
+		 * round, say), it gets no more PEER doorbells (and costs the
 		 * worker no more write()s) than its group got bursts from us
-		 * plus one a round; an honest NF that fell asleep again with
-		 * entries waiting waits a round at most.
+		 * plus one a round; an honest NF's new sleep with entries
+		 * waiting is rung at the next burst into its group, or round.
 		 */
-		if (prod == cons || (nf->peer_kicked && (cons == nf->kick_peer_cons ||
-		    (nf->hd->group_bursts[nf->group] == nf->peer_kick_mark &&
-		     d->rounds == nf->peer_kick_round))))
+		if (prod == cons || (nf->peer_kicked &&
+		    nf->hd->group_bursts[nf->group] == nf->peer_kick_mark &&
+		    d->rounds == nf->peer_kick_round))
 			continue;
-		nf->kick_peer_cons = cons;
 		nf->peer_kick_mark = nf->hd->group_bursts[nf->group];
 		nf->peer_kick_round = d->rounds;
 		nf->peer_kicked = 1;
-		if (write(nf->efd[NFV_VEC_DATA], &one, sizeof(one)) == sizeof(one))
+		if (write(nf->efd[NFV_VEC_DATA], &one, sizeof(one)) == sizeof(one)) {
+			nf->kick_seq = sleep;
 			NFV_STAT_ADD(nf->st.wakeups, 1);
+		}
 	}
 }

@@ -119,13 +119,17 @@ g0=$(ctl nf list | jq '.nfs[] | select(.name == "good") | .rx_pkts')
 good=
 while kill -0 "$APID" 2>/dev/null; do
 	kill -0 "$DPID" 2>/dev/null || { tail -20 "$T/d3.log"; fail "nfvisord died under attack"; }
-	g=$(ctl nf list | jq -c '.nfs[] | select(.name == "good")')
+	l=$(ctl nf list)
+	g=$(jq -c '.nfs[] | select(.name == "good")' <<<"$l")
 	[ -n "$g" ] && good=$g
+	a=$(jq -c '.nfs[] | select(.name != "good")' <<<"$l")
+	[ -n "$a" ] && adv=$a
 	sleep 0.5
 done
 wait "$APID" || fail "nfv-adversary failed: $(cat "$T/adv.err")"
 note "adversary: $(jq -c '{hostile_total, flipped_fields}' "$T/adv.json")"
 note "good NF during the attack: $(echo "$good" | jq -c '{state, rx_pkts, tx_pkts, direct_to, direct_in}')"
+note "adversary's slot: $(echo "$adv" | jq -c '{rx_pkts, wakeups}')"
 [ "$(echo "$good" | jq -r .state)" = running ] || fail "the good NF did not survive the attack: $good"
 g1=$(echo "$good" | jq .rx_pkts)
 [ "$g1" -gt $((g0 + 100000)) ] || fail "the good NF starved during the attack ($g0 -> $g1)"

@@ -339,9 +339,11 @@ flipper(void *arg)
 			continue;
 		}
 		e = (struct nfv_desc *)ctx->tx.entries;
-		/* Asleep, awake: the daemon must not ring more doorbells
-		 * than bursts it hands us. */
-		__atomic_store_n(&ctx->slot->sleeping, (uint32_t)(rng & 1), __ATOMIC_RELAXED);
+		/* Asleep (each time with a new value, as if a new sleep),
+		 * awake: the daemon must not ring more doorbells than bursts
+		 * it hands us (and housekeeping rounds, for PEER). */
+		__atomic_store_n(&ctx->slot->sleeping, (uint32_t)(rng & 1 ? (rng >> 16) | 1 : 0),
+				 __ATOMIC_RELAXED);
 		/* Entries seem to wait on our PEER ring and to be taken: the
 		 * daemon must not ring us for each, and the NF linked to us
 		 * must not trust the index. */
