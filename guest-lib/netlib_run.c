@@ -171,6 +171,11 @@ netlib_rx_burst(struct netlib_ctx *ctx, struct netlib_pkt **pkts, unsigned int n
 
 	if (n > ctx->hdr.ring_entries)
 		n = ctx->hdr.ring_entries;
+	/* The host took the slot back (its direct group was reset): take no
+	 * more of its buffers, which it frees once we had time to stop.  A
+	 * line only the host writes, rarely: it stays in our cache. */
+	if (__builtin_expect(__atomic_load_n(&ctx->slot->generation, __ATOMIC_ACQUIRE) != ctx->slot_gen, 0))
+		return netlib_host_check(ctx);
 	/* What the NF before us handed over directly is further along its
 	 * chain than what the host sends: it goes first. */
 	got = rx_ring(ctx, &ctx->peer_in, pkts, n);

@@ -132,6 +132,8 @@ struct nfv_nf {
 	uint32_t peer_kick_mark;	/* its group's bursts at that doorbell */
 	uint32_t peer_kick_round;	/* housekeeping round of that doorbell */
 	uint8_t recheck;		/* kick() saw it awake: sweep again */
+	uint64_t reset_tsc;		/* its group was reset then, and what was
+					 * lent to it waits (nfv_group_reset()) */
 	uint16_t nstage;
 	uint8_t stage_entry[NFV_BURST];
 	struct nfv_desc stage[NFV_BURST];

@@ -30,6 +30,10 @@
 #define COLD static __attribute__((noinline, cold))
 #define HOUSEKEEP_EVERY 64u
 #define CTL_PER_ROUND 8u
+/* How long what was lent to an NF whose group was reset waits before it
+ * is taken back: past the burst the NF may be in (and NetLib's longest
+ * sleep, after which it looks at its slot again). */
+#define NFV_RESET_GRACE_MS 100u
 
 /* Rate-limited warning: at most one a second per call site. */
 #define SW_WARN(fmt, ...) do { \
@@ -683,12 +687,24 @@ reclaim_buf(uint32_t buf, void *arg)
 	drop(rc->d, rc->hd, buf, rc->why);
 }
 
-/* Take everything back from a slot (staged and lent) and stop serving it. */
+/* Take back every buffer lent to @nf's slot. */
 static uint32_t
-detach_nf(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why)
+reclaim_lent(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why)
 {
 	struct reclaim_ctx rc = { d, nf->hd, why };
 	uint32_t n;
+
+	nf->reset_tsc = 0;
+	n = nfv_owner_reclaim(&nf->hd->dom.owner, nf->slot, reclaim_buf, &rc);
+	NFV_STAT_ADD(nf->st.reclaimed, n);
+	return n;
+}
+
+/* Stop serving a slot: out of its group and service, what was staged for
+ * it dropped.  What was lent to it stays lent. */
+static void
+unserve_nf(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why)
+{
 	uint16_t i;
 
 	/* Its direct-handoff group goes with it (direct.h). */
@@ -701,9 +717,14 @@ detach_nf(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why)
 	for (i = 0; i < nf->nstage; i++)
 		drop(d, nf->hd, nf->stage[i].buf, why);
 	nf->nstage = 0;
-	n = nfv_owner_reclaim(&nf->hd->dom.owner, nf->slot, reclaim_buf, &rc);
-	NFV_STAT_ADD(nf->st.reclaimed, n);
-	return n;
+}
+
+/* Take everything back from a slot (staged and lent) and stop serving it. */
+static uint32_t
+detach_nf(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why)
+{
+	unserve_nf(d, nf, why);
+	return reclaim_lent(d, nf, why);
 }
 
 void
@@ -727,13 +748,18 @@ nfv_quarantine(struct nfv_daemon *d, struct nfv_nf *nf, const char *msg)
 }
 
 /*
- * @nf's direct-handoff group lost a member (direct.h): every buffer lent to
- * it comes back and it is unregistered, as if it had asked to leave, but
- * the slot stays with its peer (a VM keeps its slot and may start the NF
- * again).  The slot's generation moves on, so the NF running there stops
- * at its next look, saying why (`why`), instead of waiting for packets
- * that no longer come.  A peer that is already going is left to its own
- * reclaim.
+ * @nf's direct-handoff group lost a member (direct.h): it is unregistered,
+ * as if it had asked to leave, but the slot stays with its peer (a VM
+ * keeps its slot and may start the NF again).  The slot's generation moves
+ * on, so the NF running there stops at its next look (NetLib looks before
+ * every burst it takes), saying why (`why`), instead of waiting for
+ * packets that no longer come.  A peer that is already going is left to
+ * its own reclaim.
+ *
+ * The NF runs on meanwhile, maybe in the middle of a burst of our buffers:
+ * what was lent to it comes back only after NFV_RESET_GRACE_MS (or when it
+ * registers again, or its peer goes), not at once, where the next packets
+ * received would reuse buffers it still writes to.
  */
 void
 nfv_group_reset(struct nfv_daemon *d, struct nfv_nf *nf)
@@ -747,7 +773,8 @@ nfv_group_reset(struct nfv_daemon *d, struct nfv_nf *nf)
 	NFV_STAT_ADD(d->tot.group_resets, 1);
 	SW_WARN("slot %u (%s) unregistered: an NF it shared direct handoff with left",
 		nf->slot, nf->name);
-	detach_nf(d, nf, NFV_DROP_GROUP_RESET);
+	unserve_nf(d, nf, NFV_DROP_GROUP_RESET);
+	nf->reset_tsc = rte_get_tsc_cycles() | 1;
 	nf->service = 0;
 	slot->service_id = 0;
 	slot->instance_id = 0;
@@ -781,6 +808,9 @@ ctl_register(struct nfv_daemon *d, struct nfv_nf *nf, const struct nfv_ctl_msg *
 	if (service == 0 || service > NFV_MAX_SERVICE)
 		return -EINVAL;
 	nfv_ctl_name_from_msg(m, nf->name, sizeof(nf->name));
+	/* A new NF: the one its group's reset stopped has stopped. */
+	if (nf->reset_tsc)
+		reclaim_lent(d, nf, NFV_DROP_GROUP_RESET);
 	/* Whatever a previous NF of this slot left in the TX ring names
 	 * buffers it no longer holds: the new NF starts from an empty ring. */
 	if (nfv_ring_discard(&nf->tx) < 0)
@@ -913,10 +943,14 @@ housekeep_domain(struct nfv_daemon *d, struct nfv_hdomain *hd)
 		}
 	}
 	for (s = 0; s < hd->dom.region.layout.p.nslots; s++) {
-		int st = __atomic_load_n(&hd->nf[s].state, __ATOMIC_ACQUIRE);
+		struct nfv_nf *nf = &hd->nf[s];
+		int st = __atomic_load_n(&nf->state, __ATOMIC_ACQUIRE);
 
+		if (unlikely(nf->reset_tsc) && st == NF_ATTACHED &&
+		    rte_get_tsc_cycles() - nf->reset_tsc > rte_get_tsc_hz() / 1000 * NFV_RESET_GRACE_MS)
+			reclaim_lent(d, nf, NFV_DROP_GROUP_RESET);
 		if (st == NF_ATTACHED || st == NF_RUNNING)
-			process_ctl(d, &hd->nf[s]);
+			process_ctl(d, nf);
 	}
 }
 
