@@ -1114,6 +1114,23 @@ START_TEST(test_nfvctl_json)
 }
 END_TEST
 
+/* 'nfvctl stats --json' works as 'nfvctl --json stats' does. */
+START_TEST(test_nfvctl_json_after_command)
+{
+    const char *args[] = { "--socket", sock_path, "echo", "-x", "--json", NULL };
+    struct run r = run_nfvctl(NULL, args);
+    json_t *result = json_loads(r.out, 0, NULL);
+
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_ptr_nonnull(result);
+    ck_assert_int_eq(json_array_size(json_object_get(result, "args")), 1);
+    ck_assert_str_eq(json_string_value(json_array_get(
+        json_object_get(result, "args"), 0)), "-x");
+    json_decref(result);
+    run_free(&r);
+}
+END_TEST
+
 START_TEST(test_nfvctl_env_socket)
 {
     const char *args[] = { "nf", "list", NULL };
@@ -1413,6 +1430,7 @@ ctl_suite(void)
     tcase_set_timeout(nfvctl, 30);
     tcase_add_test(nfvctl, test_nfvctl_table);
     tcase_add_test(nfvctl, test_nfvctl_json);
+    tcase_add_test(nfvctl, test_nfvctl_json_after_command);
     tcase_add_test(nfvctl, test_nfvctl_env_socket);
     tcase_add_test(nfvctl, test_nfvctl_command_error);
     tcase_add_test(nfvctl, test_nfvctl_usage);

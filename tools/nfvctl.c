@@ -455,9 +455,19 @@ main(int argc, char *argv[])
 {
     struct options opts;
     int cmd = parse_options(argc, argv, &opts);
-    char *request = make_request(argc - cmd, argv + cmd);
-    json_t *reply = transact(&opts, request);
-    int status = print_reply(reply, opts.json);
+    json_t *reply;
+    char *request;
+    int status;
+
+    /* 'nfvctl stats --json' as well as 'nfvctl --json stats': no command
+     * takes -j or --json as its last argument. */
+    while (argc - cmd > 1 && (!strcmp(argv[argc - 1], "--json") || !strcmp(argv[argc - 1], "-j"))) {
+        opts.json = true;
+        argc--;
+    }
+    request = make_request(argc - cmd, argv + cmd);
+    reply = transact(&opts, request);
+    status = print_reply(reply, opts.json);
 
     json_decref(reply);
     free(request);
