@@ -145,7 +145,7 @@ proc_setup_msg(struct proc_backend *p, int64_t deadline, const char *what,
 	int ret = proc_recv(p, deadline, val, fd);
 
 	if (ret == -ETIMEDOUT)
-		netlib_set_error("%s: nfvisord sent no %s in time (is it overloaded, or is this not an nfvisord socket?)",
+		netlib_set_error("%s: nothing from nfvisord in time (waiting for %s): not a domain's attach socket (NFs attach to DOMAIN.sock in nfvisord's --run-dir, e.g. /run/nfvisor/default.sock; nfvisord.sock is its control socket), or nfvisord is overloaded",
 				 p->path, what);
 	else if (ret == -EPIPE)
 		netlib_set_error("%s: nfvisord closed the connection before sending %s (it may have refused this NF: see its log)",

@@ -145,6 +145,13 @@ jq -e '.domain == "tenant" and .region_bytes == 16777216 and .slots == 2' "$T/te
 	fail "created domain: $(cat "$T/tenant.json")"
 [ -S "$RUN/tenant.sock" ] || fail "no socket for the created domain"
 expect_err "exists" domain create tenant
+# nfvctl pointed at a domain's attach socket says so at once.
+t0=$(date +%s%N)
+if out=$("$NFVCTL" --socket "$RUN/default.sock" status 2>&1); then fail "nfvctl on an attach socket succeeded: $out"; fi
+[ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && case $out in *"not nfvisord's control socket"*) true ;; *) false ;; esac ||
+	fail "nfvctl on an attach socket: '$out'"
+[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 3000 ] || fail "nfvctl on an attach socket took until its timeout"
+note "nfvctl --socket default.sock: $out"
 expect_err "exists" domain create default
 expect_err "size=" domain create t2 size=3M
 expect_err "trust=" domain create t2 trust=maybe

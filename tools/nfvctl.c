@@ -363,6 +363,14 @@ conn_recv_line(const struct conn *c, size_t *len)
             buf = grow_reply(buf, &cap);
         }
         n = recv(c->fd, buf + used, cap - used, 0);
+        if (n > 0 && used == 0 && buf[0] != '{') {
+            /* A domain's attach socket greets with binary ivshmem
+             * messages, never a JSON line: say so now, not at --timeout. */
+            fprintf(stderr, "nfvctl: %s is not nfvisord's control socket (a domain's "
+                    "attach socket?): the control socket is nfvisord.sock in its "
+                    "--run-dir, e.g. %s\n", c->path, DEFAULT_SOCKET);
+            exit(EXIT_NO_DAEMON);
+        }
         if (n > 0) {
             nl = memchr(buf + used, '\n', n);
             used += n;
