@@ -124,8 +124,8 @@ main(int argc, char **argv)
 	}
 	if (def) {
 		if (route_action_parse(def, &a) < 0) {
-			fprintf(stderr, PROG ": --default '%s' is not an action: use port:N (0..65535), service:N (1..%d) or drop\n",
-				def, NETLIB_SERVICE_MAX);
+			fprintf(stderr, PROG ": --default '%s' is not an action: use port:N (0..%d), service:N (1..%d) or drop\n",
+				def, NETLIB_PORT_MAX, NETLIB_SERVICE_MAX);
 			router_destroy(r);
 			return NFV_APP_EXIT_USAGE;
 		}

@@ -94,7 +94,7 @@ nfv_app_option(struct nfv_app *app, int opt, const char *arg)
 		nfv_app_set_action(app, NETLIB_ACT_TONF, (uint16_t)v);
 		return 0;
 	case NFV_APP_OPT_TO_PORT:
-		if (parse_uint(app, "to-port", arg, 0, UINT16_MAX, &v) < 0)
+		if (parse_uint(app, "to-port", arg, 0, NETLIB_PORT_MAX, &v) < 0)
 			return -1;
 		nfv_app_set_action(app, NETLIB_ACT_OUT, (uint16_t)v);
 		return 0;
@@ -118,7 +118,7 @@ nfv_app_usage(FILE *f, const char *own_options)
 		"  -n, --name NAME      name nfvctl shows, at most %d bytes\n"
 		"                       (default: the program name)\n"
 		"      --to-service ID  send packets to service ID\n"
-		"      --to-port PORT   send packets out of port PORT\n"
+		"      --to-port PORT   send packets out of port PORT (0..15)\n"
 		"      --next           send packets to the next hop of their\n"
 		"                       chain (default)\n"
 		"%s"

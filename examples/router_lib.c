@@ -64,7 +64,7 @@ route_action_parse(const char *s, struct route_action *a)
 		return 0;
 	}
 	if (strncmp(s, "port:", 5) == 0 &&
-	    nfv_parse_u32(s + 5, 0, UINT16_MAX, &v) == 0) {
+	    nfv_parse_u32(s + 5, 0, NETLIB_PORT_MAX, &v) == 0) {
 		a->kind = ROUTE_PORT;
 		a->id = (uint16_t)v;
 		return 0;
@@ -255,8 +255,8 @@ router_load(struct router *r, const char *path, char *err, size_t errlen)
 			goto out;
 		}
 		if (route_action_parse(c.word[1], &a) < 0) {
-			ret = nfv_conf_error(&c, "'%s' is not an action: use port:N (0..65535), service:N (1..%d) or drop",
-					     c.word[1], NETLIB_SERVICE_MAX);
+			ret = nfv_conf_error(&c, "'%s' is not an action: use port:N (0..%d), service:N (1..%d) or drop",
+					     c.word[1], NETLIB_PORT_MAX, NETLIB_SERVICE_MAX);
 			goto out;
 		}
 		ret = router_add(r, &p, a, c.line);

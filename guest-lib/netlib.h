@@ -53,6 +53,9 @@ extern "C" {
 #define NETLIB_NAME_MAX 31
 /** Highest service id (service ids are 1..NETLIB_SERVICE_MAX). */
 #define NETLIB_SERVICE_MAX 255
+/** Highest port id nfvisord can have (ports are 0..NETLIB_PORT_MAX; its
+ *  NFV_MAX_PORTS is one more).  nfvctl port list shows the real ones. */
+#define NETLIB_PORT_MAX 15
 /** How long netlib_attach() waits for nfvisord's setup messages. */
 #define NETLIB_ATTACH_TIMEOUT_MS 5000
 /** How long netlib_register() waits for nfvisord's reply. */

@@ -27,7 +27,7 @@
 #include "unixsock.h"
 
 #define NFV_BURST 128u	/* port RX, NF TX ring and port TX bursts (docs/DESIGN.md) */
-#define NFV_MAX_PORTS 16u
+#define NFV_MAX_PORTS 16u		/* NetLib's NETLIB_PORT_MAX + 1 */
 #define NFV_MAX_DOMAINS 8u		/* trust domains, the default one included */
 #define NFV_MAX_RULES 4096u
 #define NFV_MAX_VISITS 16u		/* NF deliveries per packet: loop guard */

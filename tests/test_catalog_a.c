@@ -359,6 +359,9 @@ START_TEST(router_rejects_duplicates_and_host_bits)
 	ck_assert_int_eq(route_action_parse("service:0", &a), -EINVAL);
 	ck_assert_int_eq(route_action_parse("service:256", &a), -EINVAL);
 	ck_assert_int_eq(route_action_parse("port:65536", &a), -EINVAL);
+	/* nfvisord has ports 0..15: port:16 could only ever be dropped. */
+	ck_assert_int_eq(route_action_parse("port:16", &a), -EINVAL);
+	ck_assert_int_eq(route_action_parse("port:15", &a), 0);
 	ck_assert_int_eq(route_action_parse("port:", &a), -EINVAL);
 	ck_assert_uint_eq(router_count(rt), 1);
 }
