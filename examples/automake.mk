@@ -15,6 +15,7 @@ examples_nfv_rewrite_SOURCES = \
 	examples/nfv_rewrite_lib.c \
 	examples/nfv_rewrite_lib.h
 examples_nfv_rewrite_LDADD = guest-lib/libnetlib.la
+dist_man_MANS += docs/nfv-fwd.1 docs/nfv-rewrite.1
 include examples/catalog-b.mk
 include examples/catalog-a.mk
 include examples/speedtest.mk
