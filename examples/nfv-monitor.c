@@ -271,6 +271,9 @@ parse_options(struct mon_nf *nf, int argc, char **argv)
 		fprintf(stderr, PROG ": unexpected argument '%s' (see --help)\n", argv[optind]);
 		return -1;
 	}
+	/* Found now, not after the whole run. */
+	if (nf->json && nfv_app_check_output(PROG, "json", nf->json) < 0)
+		return -1;
 	return 0;
 }
 

@@ -320,6 +320,9 @@ parse_options(struct speedtest *st, int argc, char **argv)
 		fprintf(stderr, PROG ": the sink drops every packet: use --mode reflect to send them on\n");
 		return -1;
 	}
+	/* Found now, not after the whole run. */
+	if (st->json && nfv_app_check_output(PROG, "json", st->json) < 0)
+		return -1;
 	return 0;
 }
 

@@ -6,10 +6,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "nfv_app.h"
 
@@ -355,5 +358,38 @@ nfv_app_parse_num(const char *prog, const char *opt, const char *s,
 		return -1;
 	}
 	*out = v;
+	return 0;
+}
+
+int
+nfv_app_check_output(const char *prog, const char *opt, const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat sb;
+	size_t n;
+
+	if (strcmp(path, "-") == 0)
+		return 0;
+	if (!slash) {
+		strcpy(dir, ".");
+	} else {
+		n = slash == path ? 1 : (size_t)(slash - path);
+		if (n >= sizeof(dir)) {
+			fprintf(stderr, "%s: --%s %s: path too long\n", prog, opt, path);
+			return -1;
+		}
+		memcpy(dir, path, n);
+		dir[n] = '\0';
+	}
+	if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "%s: --%s %s is a directory: give a file name\n", prog, opt, path);
+		return -1;
+	}
+	if (access(dir, W_OK | X_OK) != 0) {
+		fprintf(stderr, "%s: --%s %s: cannot write in %s: %s (give a path in a writable directory)\n",
+			prog, opt, path, dir, strerror(errno));
+		return -1;
+	}
 	return 0;
 }

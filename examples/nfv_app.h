@@ -148,4 +148,12 @@ int nfv_app_parse_num(const char *prog, const char *opt, const char *s,
 		      unsigned long long min, unsigned long long max,
 		      unsigned long long *out);
 
+/**
+ * Check, at start-up, that --@opt @path (a file written at the end, or
+ * through a temporary file next to it) can be written: its directory
+ * exists and is writable, and @path is not a directory.  "-" (standard
+ * output) passes.  On error print one line naming it and return -1.
+ */
+int nfv_app_check_output(const char *prog, const char *opt, const char *path);
+
 #endif /* NFV_APP_H */

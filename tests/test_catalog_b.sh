@@ -47,6 +47,12 @@ nf_field() {
 		sed -nE "s/.* $2 ([0-9]+).*/\\1/p"
 }
 
+# An output the monitor could not write is refused at start, not at exit.
+out=$("$MON" -s "$RUN/default.sock" -r 1 --json /nonexistent/flows.json 2>&1)
+[ $? = 2 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] &&
+	case $out in *"cannot write in /nonexistent"*) true ;; *) false ;; esac ||
+	fail "nfv-monitor --json into a missing directory: '$out'"
+
 # ---- 1. monitor -> lb (IPv4) -> lb (IPv6) -> port ----
 cat >"$T/backends4" <<'EOF'
 # VIP 198.19.0.1:9

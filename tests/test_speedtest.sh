@@ -175,6 +175,8 @@ bad "not a number in 60..9000" -s "$RUN/default.sock" -r 4 --size 59
 bad "choose gen, sink or reflect" -s "$RUN/default.sock" -r 4 --mode fast
 bad "use --mode reflect" -s "$RUN/default.sock" -r 4 --mode sink --to-port 0
 bad "not a number in 0..15" -s "$RUN/default.sock" -r 4 --mode reflect --to-port 16
+bad "cannot write in /nonexistent" -s "$RUN/default.sock" -r 4 --json /nonexistent/x.json
+bad "is a directory" -s "$RUN/default.sock" -r 4 --json "$T"
 bad "not a number in 1..65536" -s "$RUN/default.sock" -r 4 --flows 0
 "$SPEED" --help | grep -q -- "--duration SEC" || fail "--help lacks --duration"
 echo "PASS: gen -> reflect -> sink $(j "$G1" .mpps) Mpps of 128-byte frames," \
