@@ -45,8 +45,8 @@ usage(FILE *f)
 		      "                       policy when no rule matches (default deny)\n"
 		      "      --ct-timeout SEC idle seconds before a tracked flow expires,\n"
 		      "                       1..86400 (default 60)\n"
-		      "      --ct-max N       most tracked flows; a new one evicts the least\n"
-		      "                       recently used (default 65536)\n");
+		      "      --ct-max N       most tracked flows, 1..16777216; a new one evicts\n"
+		      "                       the least recently used (default 65536)\n");
 	fprintf(f, "\nThe action options apply to allowed packets.  A bad rules file exits\n"
 		"with status %d.\n", NFV_APP_EXIT_USAGE);
 }

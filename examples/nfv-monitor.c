@@ -63,7 +63,7 @@ usage(FILE *f)
 		"unchanged.  SIGUSR1 prints the top flows and writes --json now.\n\n");
 	nfv_app_usage(f,
 		      "      --interval SEC   print the top flows on stderr every SEC seconds,\n"
-		      "                       e.g. 1 or 0.5 (default 0: only at exit)\n"
+		      "                       0.001..86400 (default 0: only at exit)\n"
 		      "      --top N          flows in that table, 1..1000 (default 10)\n"
 		      "      --sort ORDER     bytes (default) or packets\n"
 		      "      --flows N        flow table slots, 8..16777216, rounded up to a\n"
