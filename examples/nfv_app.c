@@ -223,6 +223,9 @@ nfv_app_finish(struct nfv_app *app, int run_ret, const char *extra)
 	printf("%s: rx %" PRIu64 " tx %" PRIu64 " dropped %" PRIu64 " invalid %" PRIu64 "%s\n",
 	       app->prog, st.rx_pkts, st.tx_pkts - st.drop_pkts, st.drop_pkts,
 	       st.rx_invalid, extra);
+	if (st.tx_refused)
+		fprintf(stderr, "%s: handed back %" PRIu64 " packets it did not hold (returned twice?): ignored\n",
+			app->prog, st.tx_refused);
 	app_detach(app);
 	return run_ret < 0;
 }

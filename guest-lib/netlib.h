@@ -106,7 +106,11 @@ struct netlib_stats {
 	uint64_t rx_pkts;	/**< packets received */
 	uint64_t tx_pkts;	/**< packets handed back, dropped ones included */
 	uint64_t drop_pkts;	/**< packets handed back with NETLIB_ACT_DROP */
-	uint64_t rx_invalid;	/**< RX descriptors skipped: bad buffer or bounds */
+	uint64_t rx_invalid;	/**< RX descriptors skipped: bad buffer or bounds,
+				 *   or a buffer already held */
+	uint64_t tx_refused;	/**< handles netlib_tx_burst() ignored: not
+				 *   received on this context, or handed back
+				 *   already */
 };
 
 /**
@@ -218,7 +222,10 @@ int netlib_rx_burst(struct netlib_ctx *ctx, struct netlib_pkt **pkts,
  * @param pkts  packets from netlib_rx_burst() on @ctx
  * @param n     number of packets in @pkts
  * @return packets taken (0..n), or -EPROTO if nfvisord corrupted the TX
- *         ring index.
+ *         ring index.  A handle that is not one this context received, or
+ *         that was handed back already, is taken but ignored and counted
+ *         (tx_refused in netlib_stats()): handing one packet back twice
+ *         could send the next packet that reuses its buffer.
  */
 int netlib_tx_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts,
 		    unsigned int n);

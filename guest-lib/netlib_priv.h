@@ -48,6 +48,7 @@ struct netlib_pkt {
 	uint16_t dest;		/* service or port for TONF / OUT */
 	uint8_t action;		/* enum nfv_action */
 	uint8_t direct;		/* hops it may be handed on directly */
+	uint8_t held;		/* received, not handed back yet */
 };
 
 struct netlib_ctx {

@@ -149,6 +149,13 @@ rx_ring(struct netlib_ctx *ctx, struct nfv_ring *r, struct netlib_pkt **pkts, un
 			continue;
 		}
 		p = &ctx->pkts[d->buf];
+		if (p->held) {
+			/* A second descriptor for a buffer we hold: the NF
+			 * before us (PEER) is broken. */
+			ctx->stats.rx_invalid++;
+			continue;
+		}
+		p->held = 1;
 		p->data_off = d->data_off;
 		p->data_len = d->data_len;
 		p->flow_hash = d->flow_hash;
@@ -244,13 +251,18 @@ netlib_tx_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts,
 	struct nfv_ring *out = NULL;
 	int room = nfv_ring_free_count(&ctx->tx);
 	int out_room = 0;
-	unsigned int i, nt = 0, nd = 0;
+	unsigned int i, nt = 0, nd = 0, drops = 0;
 
 	if (room < 0)
 		return ring_corrupt(ctx, "TX");
 	for (i = 0; i < n; i++) {
-		const struct netlib_pkt *p = pkts[i];
+		struct netlib_pkt *p = pkts[i];
 
+		if (__builtin_expect((uintptr_t)p - (uintptr_t)ctx->pkts >=
+				     (uintptr_t)ctx->hdr.nbufs * sizeof(*p) || !p->held, 0)) {
+			ctx->stats.tx_refused++;
+			continue;
+		}
 		if (p->direct && p->action == NFV_ACT_NEXT) {
 			if (!out && (out = peer_out(ctx)) != NULL) {
 				out_room = nfv_ring_free_count(out);
@@ -262,12 +274,16 @@ netlib_tx_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts,
 			if (out_room > 0) {
 				direct[nd++] = tx_desc(p, (uint8_t)(p->direct - 1));
 				out_room--;
+				p->held = 0;
+				drops += p->action == NFV_ACT_DROP;
 				continue;
 			}
 		}
 		if (nt == (unsigned int)room)
 			break;
 		ctx->descs[nt++] = tx_desc(p, 0);
+		p->held = 0;
+		drops += p->action == NFV_ACT_DROP;
 	}
 	n = i;
 	/* Room was read once, from one load of each consumer index: a
@@ -277,12 +293,11 @@ netlib_tx_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts,
 		nfv_ring_put(out, direct, nd);
 	if (nt)
 		nfv_ring_put(&ctx->tx, ctx->descs, nt);
-	for (i = 0; i < n; i++)
-		ctx->stats.drop_pkts += pkts[i]->action == NFV_ACT_DROP;
-	if (n) {
-		ctx->stats.tx_pkts += n;
-		publish_count(&ctx->slot->nf_tx_pkts, ctx->stats.tx_pkts, n,
-			      n < PUBLISH_FULL_BURST);
+	ctx->stats.drop_pkts += drops;
+	if (nt + nd) {
+		ctx->stats.tx_pkts += nt + nd;
+		publish_count(&ctx->slot->nf_tx_pkts, ctx->stats.tx_pkts, nt + nd,
+			      nt + nd < PUBLISH_FULL_BURST);
 	}
 	return (int)n;
 }

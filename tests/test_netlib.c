@@ -1317,6 +1317,52 @@ START_TEST(tx_writes_descriptors)
 }
 END_TEST
 
+/* A handle handed back twice, or not one of the context's, is taken but
+ * ignored and counted: the second descriptor could otherwise send the
+ * next packet that reuses the buffer. */
+START_TEST(tx_refuses_handles_not_held)
+{
+	struct netlib_ctx *ctx = attach_ok();
+	struct netlib_pkt *p = rx_one(ctx, 5, 128, 64);
+	struct netlib_pkt *twice[2] = { p, p };
+	struct netlib_pkt other = { 0 };
+	struct netlib_pkt *bad = &other;
+	struct netlib_stats st;
+	struct nfv_desc d[4];
+
+	ck_assert_int_eq(netlib_tx_burst(ctx, twice, 2), 2);
+	ck_assert_int_eq(netlib_tx_burst(ctx, &p, 1), 1);
+	ck_assert_int_eq(netlib_tx_burst(ctx, &bad, 1), 1);
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&fh.tx, d, 4), 1);
+	ck_assert_uint_eq(d[0].buf, 5);
+	ck_assert_int_eq(netlib_stats(ctx, &st), 0);
+	ck_assert_uint_eq(st.tx_pkts, 1);
+	ck_assert_uint_eq(st.tx_refused, 3);
+	ck_assert_uint_eq(fh.slot->nf_tx_pkts, 1);
+	/* Received again, it may go back again. */
+	p = rx_one(ctx, 5, 128, 64);
+	ck_assert_int_eq(netlib_tx_burst(ctx, &p, 1), 1);
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&fh.tx, d, 4), 1);
+	netlib_detach(ctx);
+}
+END_TEST
+
+/* Two descriptors for one buffer on RX: the second is skipped. */
+START_TEST(rx_skips_a_buffer_already_held)
+{
+	struct netlib_ctx *ctx = attach_ok();
+	struct netlib_pkt *p[2];
+	struct netlib_stats st;
+
+	host_rx(7, 128, 64);
+	host_rx(7, 128, 64);
+	ck_assert_int_eq(netlib_rx_burst(ctx, p, 2), 1);
+	ck_assert_int_eq(netlib_stats(ctx, &st), 0);
+	ck_assert_uint_eq(st.rx_invalid, 1);
+	netlib_detach(ctx);
+}
+END_TEST
+
 START_TEST(tx_honours_full_ring)
 {
 	struct netlib_ctx *ctx = attach_ok();
@@ -2211,6 +2257,8 @@ netlib_suite(void)
 
 	tc = tcase(s, "packets", 1);
 	tcase_add_test(tc, pkt_data_is_the_buffer);
+	tcase_add_test(tc, tx_refuses_handles_not_held);
+	tcase_add_test(tc, rx_skips_a_buffer_already_held);
 	tcase_add_test(tc, pkt_prepend_limited_by_headroom);
 	tcase_add_test(tc, pkt_append_limited_by_buffer);
 	tcase_add_test(tc, pkt_adj_and_trim_limited_by_length);
