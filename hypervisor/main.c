@@ -84,8 +84,10 @@ ctl_thread(void *arg)
 
 _Static_assert(NFV_FLOW_MAX_PORTS >= NFV_MAX_PORTS, "every port may have a chain of its own");
 
+/* *@bad_chain is set when a chain the options gave names what this run
+ * lacks (a port): a bad option, not a failure of the host. */
 static int
-setup_chains(struct nfv_daemon *d)
+setup_chains(struct nfv_daemon *d, int *bad_chain)
 {
 	const char *spec = d->cfg.chain[0] ? d->cfg.chain :
 			   d->nports >= 2 ? "nf:1,port:1" : "nf:1,port:0";
@@ -102,6 +104,7 @@ setup_chains(struct nfv_daemon *d)
 	ret = nfv_chain_parse(spec, &d->ft.chain[NFV_DEFAULT_CHAIN], d->nports, &why);
 	if (ret < 0) {
 		fprintf(stderr, PROG ": --chain %s: %s\n", spec, why);
+		*bad_chain = d->cfg.chain[0] != '\0';
 		return ret;
 	}
 	d->ft.chain[NFV_DEFAULT_CHAIN].live = 1;
@@ -114,9 +117,11 @@ setup_chains(struct nfv_daemon *d)
 			fprintf(stderr, PROG ": --port-chain %u=%s: no port %u: nfvisord has %u"
 				" (add ports with --vdev or PCI devices)\n", id, d->cfg.port_chain[id],
 				id, d->nports);
+			*bad_chain = 1;
 			return -EINVAL;
 		}
 		ret = nfv_chain_parse(d->cfg.port_chain[id], &c, d->nports, &why);
+		*bad_chain = ret < 0;
 		if (ret == 0)
 			ret = nfv_flow_set_port_chain(&d->ft, id, &c);
 		if (ret < 0) {
@@ -244,7 +249,7 @@ main(int argc, char **argv)
 	json_t *final;
 	pthread_t ctl_tid;
 	char **eargv;
-	int eargc, n, ret, status = 1, ctl_started = 0;
+	int eargc, n, ret, status = 1, ctl_started = 0, bad_chain = 0;
 
 	nfv_config_defaults(&d->cfg);
 	if (wants_help(argc, argv)) {
@@ -300,7 +305,12 @@ main(int argc, char **argv)
 	}
 	if (d->nports == 0)
 		fprintf(stderr, PROG ": no ports: add some with EAL options, e.g. --no-pci --vdev net_null0\n");
-	if (setup_chains(d) < 0 || setup_sockets(d) < 0)
+	if (setup_chains(d, &bad_chain) < 0) {
+		if (bad_chain)
+			status = 2;	/* a bad option, found only once the ports exist */
+		goto out_sockets;
+	}
+	if (setup_sockets(d) < 0)
 		goto out_sockets;
 	print_banner(d);
 	if (rte_ctrl_thread_create(&ctl_tid, "nfv-ctl", NULL, ctl_thread, d) != 0) {

@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* options.c - nfvisord's own command line (after EAL's and `--`). */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -31,7 +35,8 @@ nfv_usage(FILE *out, const char *prog)
 "      --socket-group GROUP  let GROUP (e.g. libvirt-qemu, the group QEMU runs as\n"
 "                            under libvirt) reach the attach sockets: DIR becomes\n"
 "                            mode 0750 and each DOMAIN.sock 0660 of GROUP\n"
-"  -d, --domain NAME         name of the default trust domain (default: default)\n"
+"  -d, --domain NAME         name of the default trust domain (default: default):\n"
+"                            1..31 letters, digits, '_' and '-'\n"
 "  -D, --trust-domain SPEC   one more trust domain: NAME[,size=SIZE][,slots=N]\n"
 "                            [,trust=trusted|untrusted] (repeatable, at most 7);\n"
 "                            its NFs attach to DIR/NAME.sock\n"
@@ -46,19 +51,22 @@ nfv_usage(FILE *out, const char *prog)
 "      --port-chain PORT=SPEC  what port PORT receives that no flow rule matches\n"
 "                            follows SPEC instead of the default chain (the return\n"
 "                            direction of a middlebox); repeatable\n"
-"      --region-size SIZE    shared region per domain, power of two, K/M/G suffix\n"
-"                            (default 64M)\n"
+"      --region-size SIZE    shared region per domain, a power of two of at least\n"
+"                            2M, K/M/G suffix (default 64M)\n"
 "      --slots N             NF slots per domain, 1..64 (default 16)\n"
-"      --ring-size N         RX/TX ring entries, power of two (default 2048);\n"
-"                            also each domain's window of packets in flight\n"
-"      --buf-size N          packet buffer size in bytes (default 2048)\n"
+"      --ring-size N         RX/TX ring entries, a power of two from 32 to 16384\n"
+"                            (default 2048); also each domain's window of\n"
+"                            packets in flight\n"
+"      --buf-size N          packet buffer size in bytes, headroom included, a\n"
+"                            power of two from 256 to 32768 (default 2048)\n"
 "      --service-policy SERVICE=POLICY  how SERVICE places new flows on its\n"
 "                            instances: flow (default: flow-consistent hashing)\n"
 "                            or load (fewest packets queued); repeatable\n"
-"      --flow-timeout SEC    a flow idle this long loses its pinned instance\n"
-"                            (default 30; 0: never)\n"
+"      --flow-timeout SEC    a flow idle this long loses its pinned instance,\n"
+"                            0.001..3600 (default 30; 0: never)\n"
 "      --wait-chain          receive from ports only while every service of the\n"
-"                            default chain has a running instance\n"
+"                            default chain and of every --port-chain has a\n"
+"                            running instance\n"
 "      --direct              let NFs of one domain hand packets straight to the\n"
 "                            next NF of their chain (single-instance services);\n"
 "                            NFs so linked share fate: when one leaves, the\n"
@@ -69,9 +77,10 @@ nfv_usage(FILE *out, const char *prog)
 "                            0: drop what the port does not take at once)\n"
 "      --stop-when-idle MS   exit once no packet moved for MS ms and nothing is in\n"
 "                            flight (for finite inputs such as pcap files)\n"
-"  -i, --stats-interval SEC  print live statistics every SEC seconds, e.g. 1 or 0.5\n"
-"                            (default 0: off)\n"
-"      --summary FILE        write the final statistics as JSON to FILE\n"
+"  -i, --stats-interval SEC  print live statistics every SEC seconds, e.g. 1 or 0.5,\n"
+"                            0.001..3600 (default 0: off)\n"
+"      --summary FILE        write the final statistics as JSON to FILE (created\n"
+"                            or overwritten; checked at start-up)\n"
 "  -h, --help                this help\n"
 "  -V, --version             print the version\n"
 "\n"
@@ -80,27 +89,41 @@ nfv_usage(FILE *out, const char *prog)
 		prog);
 }
 
-/* Parse SIZE with an optional K/M/G suffix. */
+/* Parse SIZE, decimal digits with an optional K/M/G suffix.
+ * @return 0, -EINVAL if malformed, -ERANGE if it does not fit 64 bits. */
 static int
 parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
+	unsigned int shift = 0;
 
+	if (*s < '0' || *s > '9')	/* strtoull takes "-1" and " 1" */
+		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 10);
+	if (errno == ERANGE)
+		return -ERANGE;
 	if (errno || end == s)
 		return -EINVAL;
 	switch (*end) {
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
 	default: break;
 	}
 	if (*end != '\0')
 		return -EINVAL;
-	*out = v;
+	if (v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*out = (uint64_t)v << shift;
 	return 0;
+}
+
+static int
+is_pow2(uint64_t v)
+{
+	return v != 0 && (v & (v - 1)) == 0;
 }
 
 static int
@@ -117,7 +140,8 @@ parse_uint(const char *s, unsigned long max, unsigned int *out)
 	return 0;
 }
 
-/* Seconds, possibly fractional ("0.25"), as milliseconds. */
+/* Seconds, possibly fractional ("0.25"), as milliseconds: 0, or
+ * 0.001..3600 (a millisecond is the unit: less would become 0, "off"). */
 static int
 parse_seconds_ms(const char *s, unsigned int *ms)
 {
@@ -126,7 +150,8 @@ parse_seconds_ms(const char *s, unsigned int *ms)
 
 	errno = 0;
 	v = strtod(s, &end);
-	if (errno || end == s || *end != '\0' || v < 0 || v > 3600)
+	if (errno || end == s || *end != '\0' || !isfinite(v) || v < 0 || v > 3600 ||
+	    (v > 0 && v < 0.001))
 		return -EINVAL;
 	*ms = (unsigned int)(v * 1000.0 + 0.5);
 	return 0;
@@ -168,8 +193,13 @@ nfv_domain_spec_parse(const char *text, struct nfv_domain_spec *spec, const char
 	}
 	while ((tok = strsep(&rest, ",")) != NULL) {
 		if (strncmp(tok, "size=", 5) == 0) {
-			if (parse_size(tok + 5, &spec->region_size) < 0 || spec->region_size == 0 ||
-			    (spec->region_size & (spec->region_size - 1)) != 0) {
+			int ret = parse_size(tok + 5, &spec->region_size);
+
+			if (ret == -ERANGE) {
+				*why = "size=: out of range (expected a power-of-two size such as 32M)";
+				return -EINVAL;
+			}
+			if (ret < 0 || !is_pow2(spec->region_size)) {
 				*why = "size=: expected a power-of-two size such as 32M";
 				return -EINVAL;
 			}
@@ -196,12 +226,12 @@ add_domain(struct nfv_config *c, const struct nfv_domain_spec *spec, const char 
 	unsigned int i;
 
 	if (strcmp(spec->name, c->domain_name) == 0) {
-		*why = "a domain of this name exists (the default domain): pick another name";
+		*why = "domain defined twice (-D/-d/--config): the default domain (-d) has this name";
 		return -EEXIST;
 	}
 	for (i = 0; i < c->nextra; i++)
 		if (strcmp(spec->name, c->extra[i].name) == 0) {
-			*why = "a domain of this name is given twice";
+			*why = "domain defined twice (-D/-d/--config)";
 			return -EEXIST;
 		}
 	if (c->nextra == NFV_MAX_DOMAINS - 1) {
@@ -248,13 +278,29 @@ static int
 load_config(struct nfv_config *c, const char *path, char *msg, size_t len)
 {
 	json_error_t jerr;
-	json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr), *v, *dom;
+	json_t *root, *v, *dom;
 	const char *key, *why = NULL;
+	struct stat st;
 	size_t i;
 	int ret = -EINVAL;
+	FILE *f = fopen(path, "r");
 
+	if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		f = NULL;
+		errno = EISDIR;
+	}
+	if (!f) {
+		snprintf(msg, len, "--config %s: cannot open: %s", path, strerror(errno));
+		return -EINVAL;
+	}
+	root = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
+	fclose(f);
 	if (!root) {
-		snprintf(msg, len, "--config %s: line %d: %s", path, jerr.line, jerr.text);
+		if (jerr.line > 0)
+			snprintf(msg, len, "--config %s: line %d: %s", path, jerr.line, jerr.text);
+		else
+			snprintf(msg, len, "--config %s: %s", path, jerr.text);
 		return -EINVAL;
 	}
 	if (!json_is_object(root)) {
@@ -391,6 +437,104 @@ parse_group(const char *arg, long *gid)
 	return 0;
 }
 
+/* Can --summary FILE be written?  Checked at start-up, not after the run:
+ * the probe leaves the file as it was (one it had to create is removed). */
+static int
+check_writable(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+
+	if (fd >= 0) {
+		close(fd);
+		unlink(path);
+		return 0;
+	}
+	if (errno != EEXIST)
+		return -errno;
+	fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+static int
+domain_defined(const struct nfv_config *c, const char *name)
+{
+	unsigned int i;
+
+	if (strcmp(name, c->domain_name) == 0)
+		return 1;
+	for (i = 0; i < c->nextra; i++)
+		if (strcmp(name, c->extra[i].name) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * What the options say together, once all are read, so that every bad
+ * option is refused here (exit status 2) rather than after EAL, hugepages
+ * and ports are set up: domains named twice, port domains that do not
+ * exist, region geometries, chain syntax (the port ids of a chain are
+ * checked against the ports once they exist) and the --summary file.
+ */
+static int
+check_config(const struct nfv_config *c, char *msg, size_t len)
+{
+	struct nfv_chain chain;
+	struct nfv_layout l;
+	const char *why = NULL;
+	unsigned int i, j;
+	int ret;
+
+	for (i = 0; i < c->nextra; i++) {
+		for (j = 0; j < i; j++)
+			if (strcmp(c->extra[i].name, c->extra[j].name) == 0)
+				break;
+		if (j < i || strcmp(c->extra[i].name, c->domain_name) == 0) {
+			snprintf(msg, len, "domain '%s' defined twice (-D/-d/--config)", c->extra[i].name);
+			return -EINVAL;
+		}
+	}
+	for (i = 0; i < NFV_MAX_PORTS; i++)
+		if (c->port_domain[i][0] && !domain_defined(c, c->port_domain[i])) {
+			snprintf(msg, len, "port %u: domain %s does not exist (define it with --trust-domain %s or in --config's \"domains\")",
+				 i, c->port_domain[i], c->port_domain[i]);
+			return -EINVAL;
+		}
+	for (i = 0; i <= c->nextra; i++) {
+		struct nfv_region_params p = c->region;
+		const char *name = c->domain_name;
+
+		if (i > 0) {
+			name = c->extra[i - 1].name;
+			if (c->extra[i - 1].region_size)
+				p.region_size = c->extra[i - 1].region_size;
+			if (c->extra[i - 1].nslots)
+				p.nslots = c->extra[i - 1].nslots;
+		}
+		if (nfv_layout_compute(&p, &l, &why) < 0) {
+			snprintf(msg, len, "domain %s: %s", name, why);
+			return -EINVAL;
+		}
+	}
+	if (c->chain[0] && nfv_chain_parse(c->chain, &chain, NFV_MAX_PORTS, &why) < 0) {
+		snprintf(msg, len, "--chain %s: %s", c->chain, why);
+		return -EINVAL;
+	}
+	for (i = 0; i < NFV_MAX_PORTS; i++)
+		if (c->port_chain[i][0] &&
+		    nfv_chain_parse(c->port_chain[i], &chain, NFV_MAX_PORTS, &why) < 0) {
+			snprintf(msg, len, "--port-chain %u=%s: %s", i, c->port_chain[i], why);
+			return -EINVAL;
+		}
+	if (c->summary_path[0] && (ret = check_writable(c->summary_path)) < 0) {
+		snprintf(msg, len, "--summary %s: cannot create: %s", c->summary_path, strerror(-ret));
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int
 nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 {
@@ -421,11 +565,12 @@ nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 	};
 	const char *bad = NULL, *why = NULL;
 	struct nfv_domain_spec spec;
-	char msg[512];
-	int o;
+	char msg[PATH_MAX + 128];
+	int o, ret;
 
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "r:d:D:c:i:hV", opts, NULL)) != -1) {
+	opterr = 0;	/* one line of ours instead of getopt's and ours */
+	while ((o = getopt_long(argc, argv, ":r:d:D:c:i:hV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'r':
 			if (snprintf(c->run_dir, sizeof(c->run_dir), "%s", optarg) >= (int)sizeof(c->run_dir))
@@ -437,8 +582,8 @@ nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 			break;
 		case 'd':
 			if (snprintf(c->domain_name, sizeof(c->domain_name), "%s", optarg) >=
-			    (int)sizeof(c->domain_name))
-				bad = "--domain: at most 31 characters";
+			    (int)sizeof(c->domain_name) || nfv_domain_name_check(c->domain_name) < 0)
+				bad = "--domain: domain names are 1..31 characters of letters, digits, '_' and '-'";
 			break;
 		case 'D':
 			if (nfv_domain_spec_parse(optarg, &spec, &why) < 0 ||
@@ -464,20 +609,29 @@ nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 				bad = "--chain: too long";
 			break;
 		case OPT_REGION:
-			if (parse_size(optarg, &c->region.region_size) < 0)
-				bad = "--region-size: expected a size such as 64M or 1G";
+			ret = parse_size(optarg, &c->region.region_size);
+			if (ret == -ERANGE) {
+				snprintf(msg, sizeof(msg), "--region-size %s: out of range (expected a power of two of at least 2M, such as 64M or 1G)",
+					 optarg);
+				bad = msg;
+			} else if (ret < 0 || !is_pow2(c->region.region_size) ||
+				   c->region.region_size < c->region.page_size) {
+				bad = "--region-size: expected a power of two of at least 2M, such as 64M or 1G";
+			}
 			break;
 		case OPT_SLOTS:
-			if (parse_uint(optarg, 64, &c->region.nslots) < 0)
+			if (parse_uint(optarg, NFV_MAX_SLOTS, &c->region.nslots) < 0 || c->region.nslots == 0)
 				bad = "--slots: expected a number 1..64";
 			break;
 		case OPT_RING:
-			if (parse_uint(optarg, 1u << 20, &c->region.ring_entries) < 0)
-				bad = "--ring-size: expected a power of two such as 2048";
+			if (parse_uint(optarg, NFV_MAX_RING_ENTRIES, &c->region.ring_entries) < 0 ||
+			    !is_pow2(c->region.ring_entries) || c->region.ring_entries < 32)
+				bad = "--ring-size: expected a power of two from 32 to 16384, such as 2048";
 			break;
 		case OPT_BUF:
-			if (parse_uint(optarg, UINT16_MAX, &c->region.buf_stride) < 0)
-				bad = "--buf-size: expected a number of bytes such as 2048";
+			if (parse_uint(optarg, 32768, &c->region.buf_stride) < 0 ||
+			    !is_pow2(c->region.buf_stride) || c->region.buf_stride < 256)
+				bad = "--buf-size: expected a power of two from 256 to 32768 bytes, such as 2048";
 			break;
 		case OPT_SERVICE_POLICY:
 			if (parse_service_policy(c, optarg, &why) < 0)
@@ -485,7 +639,7 @@ nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 			break;
 		case OPT_FLOW_TIMEOUT:
 			if (parse_seconds_ms(optarg, &c->flow_timeout_ms) < 0)
-				bad = "--flow-timeout: expected seconds such as 30 or 0.5, at most 3600 (0: never)";
+				bad = "--flow-timeout: expected seconds from 0.001 to 3600, such as 30 or 0.5 (0: never)";
 			break;
 		case OPT_WAIT:
 			c->wait_chain = 1;
@@ -503,7 +657,7 @@ nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 			break;
 		case 'i':
 			if (parse_seconds_ms(optarg, &c->stats_interval_ms) < 0)
-				bad = "--stats-interval: expected seconds such as 1 or 0.5, at most 3600";
+				bad = "--stats-interval: expected seconds from 0.001 to 3600, such as 1 or 0.5 (0: off)";
 			break;
 		case OPT_SUMMARY:
 			if (snprintf(c->summary_path, sizeof(c->summary_path), "%s", optarg) >=
@@ -516,8 +670,16 @@ nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 		case 'V':
 			printf("nfvisord %s\n", PACKAGE_VERSION);
 			return 1;
+		case ':':
+			fprintf(stderr, "%s: option %s needs a value (see --help)\n", prog,
+				argv[optind - 1]);
+			return -EINVAL;
 		default:
-			fprintf(stderr, "%s: see --help for the options\n", prog);
+			if (optopt > 0 && optopt < 256 && optopt != '?')
+				fprintf(stderr, "%s: unknown option -%c (see --help)\n", prog, optopt);
+			else
+				fprintf(stderr, "%s: bad option %s (see --help)\n", prog,
+					argv[optind - 1]);
 			return -EINVAL;
 		}
 		if (bad) {
@@ -528,6 +690,10 @@ nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 	if (optind < argc) {
 		fprintf(stderr, "%s: unexpected argument '%s' (EAL options go before --, ours after)\n",
 			prog, argv[optind]);
+		return -EINVAL;
+	}
+	if (check_config(c, msg, sizeof(msg)) < 0) {
+		fprintf(stderr, "%s: %s\n", prog, msg);
 		return -EINVAL;
 	}
 	return 0;

@@ -11,8 +11,11 @@
 void nfv_config_defaults(struct nfv_config *c);
 
 /**
- * Parse the options after EAL's.  Prints a one-line error naming the
- * option on failure.
+ * Parse the options after EAL's, then check what they say together: no
+ * domain defined twice, port domains that exist, each domain's region
+ * geometry, the chains' syntax (their port ids are checked once the ports
+ * exist) and that the --summary file can be created.  Prints a one-line
+ * error naming the option on failure (nfvisord then exits with status 2).
  * @return 0 to run, 1 if --help or --version was handled, -EINVAL.
  */
 int nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog);
