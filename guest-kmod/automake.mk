@@ -9,8 +9,9 @@ if HAVE_KBUILD
 all-local: guest-kmod/nfv_ivshmem.ko
 
 # kbuild wants the sources in the module directory: mirror them there for
-# out-of-tree builds.
-guest-kmod/nfv_ivshmem.ko: $(NFV_KMOD_SRC)
+# out-of-tree builds.  The prerequisites name the source tree's files: by
+# VPATH, make would take the mirrored copies, and never see an edit.
+guest-kmod/nfv_ivshmem.ko: $(addprefix $(srcdir)/,$(NFV_KMOD_SRC))
 	$(AM_V_GEN)if test "$(abs_srcdir)" != "$(abs_builddir)"; then \
 		mkdir -p guest-kmod/uapi && \
 		for f in $(NFV_KMOD_SRC); do cp $(srcdir)/$$f $$f; done; \

@@ -219,10 +219,28 @@ static __poll_t nfv_ivshmem_poll(struct file *file, poll_table *wait)
 	return 0;
 }
 
-/* Only reached after remove() zapped the mapping: the memory is gone. */
+/*
+ * Pages are mapped here, on first touch, under dev->lock, not at mmap():
+ * the kernel links a new mapping into the file's after ->mmap returns, so
+ * a remove() in between would not find page tables filled by mmap() to
+ * zap, and the process would keep BAR2's physical range after unplug.  A
+ * fault either comes before remove() (which then zaps what it mapped) or
+ * sees the device dead.
+ */
 static vm_fault_t nfv_ivshmem_vm_fault(struct vm_fault *vmf)
 {
-	return VM_FAULT_SIGBUS;
+	struct vm_area_struct *vma = vmf->vma;
+	struct nfv_ivshmem_file *f = vma->vm_file->private_data;
+	struct nfv_ivshmem *dev = f->dev;
+	vm_fault_t ret;
+
+	mutex_lock(&dev->lock);
+	if (dev->dead || vmf->pgoff >= dev->shm_size >> PAGE_SHIFT)
+		ret = VM_FAULT_SIGBUS;
+	else
+		ret = vmf_insert_pfn(vma, vmf->address, PHYS_PFN(dev->shm_start) + vmf->pgoff);
+	mutex_unlock(&dev->lock);
+	return ret;
 }
 
 static const struct vm_operations_struct nfv_ivshmem_vm_ops = {
@@ -235,7 +253,6 @@ static int nfv_ivshmem_mmap(struct file *file, struct vm_area_struct *vma)
 	struct nfv_ivshmem *dev = f->dev;
 	unsigned long size = vma->vm_end - vma->vm_start;
 	unsigned long pages = dev->shm_size >> PAGE_SHIFT;
-	int ret;
 
 	if (!(vma->vm_flags & VM_SHARED))
 		return -EINVAL;
@@ -247,18 +264,10 @@ static int nfv_ivshmem_mmap(struct file *file, struct vm_area_struct *vma)
 	 * which is what BAR2 is (RAM of the host), unlike the uncached
 	 * mapping of the sysfs resource2 file.
 	 */
-	vma->vm_flags |= VM_IO | VM_DONTEXPAND | VM_DONTDUMP;
+	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_ops = &nfv_ivshmem_vm_ops;
-
-	mutex_lock(&dev->lock);
-	if (dev->dead)
-		ret = -ENODEV;
-	else
-		ret = remap_pfn_range(vma, vma->vm_start,
-				      PHYS_PFN(dev->shm_start) + vma->vm_pgoff,
-				      size, vma->vm_page_prot);
-	mutex_unlock(&dev->lock);
-	return ret;
+	/* Mapped page by page in nfv_ivshmem_vm_fault(). */
+	return READ_ONCE(dev->dead) ? -ENODEV : 0;
 }
 
 static long nfv_ivshmem_ioc_info(struct nfv_ivshmem *dev, void __user *arg)
