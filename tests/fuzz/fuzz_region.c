@@ -184,16 +184,21 @@ check_ctx(const struct netlib_ctx *ctx, const uint8_t *mem, const struct nfv_reg
 /*
  * The host's side of the data rings, hostile: descriptors and the producer
  * index of the RX ring, the consumer index of the TX ring.  NetLib must
- * hand out exactly the RX descriptors that name a buffer and lie inside
- * it, each as that buffer's handle (its first and last bytes are read,
- * under ASan), and never report more than the rings can hold.
+ * hand out exactly the RX descriptors that name a buffer it does not hold
+ * already and lie inside it, each as that buffer's handle (its first and
+ * last bytes are read, under ASan), and never report more than the rings
+ * can hold.  @held models the buffers NetLib holds: handed out, not handed
+ * back yet.
  */
 static void
 data_path(struct netlib_ctx *ctx, struct fuzz_in *in)
 {
 	struct nfv_ring *rx = &ctx->rx;
 	struct netlib_pkt *pkts[64];
+	uint8_t *held = calloc(ctx->hdr.nbufs, 1);
 	int rounds = 0;
+
+	FUZZ_CHECK(held != NULL, "out of memory");
 
 	while (in->left > 0 && rounds++ < 16) {
 		uint32_t nd = fuzz_u8(in) % 8, k, local = rx->local, avail;
@@ -212,30 +217,27 @@ data_path(struct netlib_ctx *ctx, struct fuzz_in *in)
 		for (k = 0; k < take && avail <= rx->size; k++) {
 			memcpy(&d[want], rx->entries + (uint64_t)((local + k) & rx->mask) * rx->esize,
 			       sizeof(d[0]));
-			want += d[want].buf < ctx->hdr.nbufs &&
-				(uint64_t)d[want].data_off + d[want].data_len <= ctx->buf_room;
+			if (d[want].buf < ctx->hdr.nbufs && !held[d[want].buf] &&
+			    (uint64_t)d[want].data_off + d[want].data_len <= ctx->buf_room)
+				held[d[want++].buf] = 1;
 		}
 		got = netlib_rx_burst(ctx, pkts, n);
 		if (avail > rx->size) {
 			FUZZ_CHECK(got == -EPROTO && rx->local == local,
 				   "RX prod %u ahead of %u by more than %u: %d", rx->shm->prod,
 				   local, rx->size, got);
-			return;
+			break;
 		}
 		FUZZ_CHECK(got == want && rx->local == local + take,
 			   "RX burst of %u from %u ready: %d, expected %d", n, avail, got, want);
 		for (i = 0; i < got; i++) {
 			const struct netlib_pkt *p = pkts[i];
 			const uint8_t *data = netlib_pkt_data(p);
-			int last = i, j;
 
-			/* A buffer named twice is one handle, with the bounds of
-			 * its last descriptor: the host owns that memory anyway. */
-			for (j = i + 1; j < got; j++)
-				if (d[j].buf == d[i].buf)
-					last = j;
-			FUZZ_CHECK(p == &ctx->pkts[d[i].buf] && p->data_off == d[last].data_off &&
-				   netlib_pkt_len(p) == d[last].data_len,
+			/* A buffer named twice is handed out once, with the
+			 * bounds of its first descriptor. */
+			FUZZ_CHECK(p == &ctx->pkts[d[i].buf] && p->data_off == d[i].data_off &&
+				   netlib_pkt_len(p) == d[i].data_len,
 				   "packet %d is not descriptor %d's", i, i);
 			FUZZ_CHECK(p->data_off + p->data_len <= p->room && p->room <= ctx->hdr.buf_stride,
 				   "packet outside its buffer");
@@ -251,7 +253,10 @@ data_path(struct netlib_ctx *ctx, struct fuzz_in *in)
 			   sent == (int)((unsigned int)got < ctx->tx.size - k ? (unsigned int)got :
 					 ctx->tx.size - k),
 			   "TX of %d with %u of %u used: %d", got, k, ctx->tx.size, sent);
+		for (i = 0; i < sent; i++)
+			held[d[i].buf] = 0;
 	}
+	free(held);
 }
 
 /* The host's own layout from input parameters; 0 if it refused them. */
