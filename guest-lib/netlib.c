@@ -84,7 +84,8 @@ ctx_bufs(struct netlib_ctx *ctx)
 	ctx->descs = calloc(h->ring_entries, sizeof(*ctx->descs));
 	ctx->peer_descs = calloc(h->ring_entries, sizeof(*ctx->peer_descs));
 	ctx->pkts = calloc(h->nbufs, sizeof(*ctx->pkts));
-	if (!ctx->descs || !ctx->peer_descs || !ctx->pkts) {
+	ctx->bad = calloc(h->ring_entries, sizeof(*ctx->bad));
+	if (!ctx->descs || !ctx->peer_descs || !ctx->pkts || !ctx->bad) {
 		netlib_set_error("out of memory for %u packet handles", h->nbufs);
 		return -ENOMEM;
 	}
@@ -203,6 +204,7 @@ ctx_free(struct netlib_ctx *ctx)
 		close(ctx->wake_fd);
 	free(ctx->descs);
 	free(ctx->peer_descs);
+	free(ctx->bad);
 	free(ctx->pkts);
 	free(ctx);
 }

@@ -70,6 +70,9 @@ struct netlib_ctx {
 	struct nfv_desc *descs;		/* burst staging, ring_entries */
 	struct nfv_desc *peer_descs;	/* the same for peer_out */
 	struct netlib_pkt *pkts;	/* one handle per buffer */
+	struct netlib_pkt **bad;	/* received with bounds outside their
+					 * buffer: to go back as DROP (ring_entries) */
+	uint32_t nbad;
 	uint32_t buf_room;		/* buf_stride, capped to 16 bits */
 	int wake_fd;			/* eventfd netlib_stop() writes */
 	int stop;			/* netlib_stop() was called */

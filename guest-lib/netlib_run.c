@@ -146,6 +146,19 @@ rx_ring(struct netlib_ctx *ctx, struct nfv_ring *r, struct netlib_pkt **pkts, un
 
 		if (d->buf >= nbufs || (uint64_t)d->data_off + d->data_len > room) {
 			ctx->stats.rx_invalid++;
+			/* A buffer of ours with bounds outside it (an NF
+			 * before us on PEER is broken): it goes back as a
+			 * drop, or it would stay lent for as long as we run. */
+			if (d->buf < nbufs && !ctx->pkts[d->buf].held &&
+			    ctx->nbad < ctx->hdr.ring_entries) {
+				p = &ctx->pkts[d->buf];
+				p->held = 1;
+				p->data_off = 0;
+				p->data_len = 0;
+				p->action = NFV_ACT_DROP;
+				p->direct = 0;
+				ctx->bad[ctx->nbad++] = p;
+			}
 			continue;
 		}
 		p = &ctx->pkts[d->buf];
@@ -171,6 +184,40 @@ rx_ring(struct netlib_ctx *ctx, struct nfv_ring *r, struct netlib_pkt **pkts, un
 	return (int)got;
 }
 
+static inline struct nfv_desc
+tx_desc(const struct netlib_pkt *p, uint8_t flags)
+{
+	return (struct nfv_desc){
+		.buf = p->idx,
+		.data_off = (uint16_t)p->data_off,
+		.data_len = (uint16_t)p->data_len,
+		.action = p->action,
+		.flags = flags,
+		.dest = p->dest,
+		.flow_hash = p->flow_hash,
+	};
+}
+
+/* Hand back, as drops, what rx_ring() received with bad bounds, as far as
+ * the TX ring has room (the rest waits for the next burst). */
+static void
+return_bad(struct netlib_ctx *ctx)
+{
+	int room = nfv_ring_free_count(&ctx->tx);
+	uint32_t i, k;
+
+	if (room <= 0)
+		return;		/* full, or corrupt: tx_burst() will say */
+	k = (uint32_t)room < ctx->nbad ? (uint32_t)room : ctx->nbad;
+	for (i = 0; i < k; i++) {
+		ctx->descs[i] = tx_desc(ctx->bad[i], 0);
+		ctx->bad[i]->held = 0;
+	}
+	nfv_ring_put(&ctx->tx, ctx->descs, k);
+	memmove(ctx->bad, ctx->bad + k, (ctx->nbad - k) * sizeof(*ctx->bad));
+	ctx->nbad -= k;
+}
+
 int
 netlib_rx_burst(struct netlib_ctx *ctx, struct netlib_pkt **pkts, unsigned int n)
 {
@@ -183,6 +230,8 @@ netlib_rx_burst(struct netlib_ctx *ctx, struct netlib_pkt **pkts, unsigned int n
 	 * line only the host writes, rarely: it stays in our cache. */
 	if (__builtin_expect(__atomic_load_n(&ctx->slot->generation, __ATOMIC_ACQUIRE) != ctx->slot_gen, 0))
 		return netlib_host_check(ctx);
+	if (__builtin_expect(ctx->nbad != 0, 0))
+		return_bad(ctx);
 	/* What the NF before us handed over directly is further along its
 	 * chain than what the host sends: it goes first. */
 	got = rx_ring(ctx, &ctx->peer_in, pkts, n);
@@ -221,20 +270,6 @@ peer_out(struct netlib_ctx *ctx)
 		      nfv_ring_init(&ctx->peer_out, ctx->base + off[NFV_RING_PEER],
 				    ctx->hdr.ring_entries, ctx->hdr.desc_size, 1) == 0;
 	return ctx->out_ok ? &ctx->peer_out : NULL;
-}
-
-static inline struct nfv_desc
-tx_desc(const struct netlib_pkt *p, uint8_t flags)
-{
-	return (struct nfv_desc){
-		.buf = p->idx,
-		.data_off = (uint16_t)p->data_off,
-		.data_len = (uint16_t)p->data_len,
-		.action = p->action,
-		.flags = flags,
-		.dest = p->dest,
-		.flow_hash = p->flow_hash,
-	};
 }
 
 /*

@@ -196,9 +196,10 @@ data_path(struct netlib_ctx *ctx, struct fuzz_in *in)
 	struct nfv_ring *rx = &ctx->rx;
 	struct netlib_pkt *pkts[64];
 	uint8_t *held = calloc(ctx->hdr.nbufs, 1);
+	uint32_t *bad = calloc(ctx->hdr.ring_entries, sizeof(*bad)), nbad = 0;
 	int rounds = 0;
 
-	FUZZ_CHECK(held != NULL, "out of memory");
+	FUZZ_CHECK(held != NULL && bad != NULL, "out of memory");
 
 	while (in->left > 0 && rounds++ < 16) {
 		uint32_t nd = fuzz_u8(in) % 8, k, local = rx->local, avail;
@@ -211,15 +212,28 @@ data_path(struct netlib_ctx *ctx, struct fuzz_in *in)
 				   rx->esize);
 		rx->shm->prod = local + (uint32_t)(int32_t)(int8_t)fuzz_u8(in);
 		avail = rx->shm->prod - local;
+		/* What had bad bounds goes back first, as far as TX has room. */
+		if (nbad) {
+			int room = nfv_ring_free_count(&ctx->tx);
+			uint32_t r = room <= 0 ? 0 : (uint32_t)room < nbad ? (uint32_t)room : nbad;
+
+			for (k = 0; k < r; k++)
+				held[bad[k]] = 0;
+			memmove(bad, bad + r, (nbad - r) * sizeof(*bad));
+			nbad -= r;
+		}
 		take = n < ctx->hdr.ring_entries ? n : ctx->hdr.ring_entries;
 		if (avail < take)
 			take = avail;
 		for (k = 0; k < take && avail <= rx->size; k++) {
 			memcpy(&d[want], rx->entries + (uint64_t)((local + k) & rx->mask) * rx->esize,
 			       sizeof(d[0]));
-			if (d[want].buf < ctx->hdr.nbufs && !held[d[want].buf] &&
-			    (uint64_t)d[want].data_off + d[want].data_len <= ctx->buf_room)
+			if (d[want].buf >= ctx->hdr.nbufs || held[d[want].buf])
+				continue;
+			if ((uint64_t)d[want].data_off + d[want].data_len <= ctx->buf_room)
 				held[d[want++].buf] = 1;
+			else if (nbad < ctx->hdr.ring_entries)
+				held[bad[nbad++] = d[want].buf] = 1;	/* to go back */
 		}
 		got = netlib_rx_burst(ctx, pkts, n);
 		if (avail > rx->size) {
@@ -241,9 +255,11 @@ data_path(struct netlib_ctx *ctx, struct fuzz_in *in)
 				   "packet %d is not descriptor %d's", i, i);
 			FUZZ_CHECK(p->data_off + p->data_len <= p->room && p->room <= ctx->hdr.buf_stride,
 				   "packet outside its buffer");
-			touch(data);
-			if (p->data_len)
+			/* An empty packet may start at its buffer's end. */
+			if (p->data_len) {
+				touch(data);
 				touch(data + p->data_len - 1);
+			}
 		}
 		/* Hand them back; the host's consumer index may be anything. */
 		ctx->tx.shm->cons = ctx->tx.local - (uint32_t)(fuzz_u8(in) % (ctx->tx.size + 2));
@@ -257,6 +273,7 @@ data_path(struct netlib_ctx *ctx, struct fuzz_in *in)
 			held[d[i].buf] = 0;
 	}
 	free(held);
+	free(bad);
 }
 
 /* The host's own layout from input parameters; 0 if it refused them. */
