@@ -23,14 +23,15 @@ usage(FILE *f)
 		"Usage: " PROG " -s PATH -r ID --routes FILE [--default ACTION] [-n NAME]\n"
 		"Route packets by longest-prefix match of their IPv4 or IPv6 destination:\n"
 		"out of a port or to a service, with the TTL or hop limit decremented.\n\n");
-	nfv_app_usage(f,
+	nfv_app_usage_no_actions(f,
 		      "      --routes FILE    routes, one 'PREFIX ACTION' per line, ACTION\n"
-		      "                       port:N, service:N or drop (see nfv-router(1))\n"
+		      "                       port:N (0..15), service:N (1..255) or drop\n"
+		      "                       (see nfv-router(1))\n"
 		      "      --default ACTION action of packets no route matches\n"
 		      "                       (default: drop them)\n");
-	fprintf(f, "\nThe routes choose each packet's action: --to-service, --to-port and\n"
-		"--next do not apply.  A bad routes file exits with status %d.\n",
-		NFV_APP_EXIT_USAGE);
+	fprintf(f, "\nThe routes choose each packet's action (the other NFs' --to-service,\n"
+		"--to-port and --next are refused).  A bad routes file exits with\n"
+		"status %d.\n", NFV_APP_EXIT_USAGE);
 }
 
 static void

@@ -109,8 +109,18 @@ nfv_app_option(struct nfv_app *app, int opt, const char *arg)
 	}
 }
 
-void
-nfv_app_usage(FILE *f, const char *own_options)
+#define APP_STR_(x) #x
+#define APP_STR(x) APP_STR_(x)
+
+/* The action options, in every NF's help but where they do not apply. */
+static const char action_help[] =
+	"      --to-service ID  send packets to service ID\n"
+	"      --to-port PORT   send packets out of port PORT (0.." APP_STR(NETLIB_PORT_MAX) ")\n"
+	"      --next           send packets to the next hop of their\n"
+	"                       chain (default)\n";
+
+static void
+app_usage(FILE *f, const char *own_options, int actions)
 {
 	fprintf(f,
 		"  -s, --socket PATH    nfvisord attach socket, " NETLIB_SOCKET_DIR "/<domain>.sock,\n"
@@ -120,15 +130,24 @@ nfv_app_usage(FILE *f, const char *own_options)
 		"  -r, --service ID     service this NF serves, 1..%d (required)\n"
 		"  -n, --name NAME      name nfvctl shows, at most %d bytes\n"
 		"                       (default: the program name)\n"
-		"      --to-service ID  send packets to service ID\n"
-		"      --to-port PORT   send packets out of port PORT (0..15)\n"
-		"      --next           send packets to the next hop of their\n"
-		"                       chain (default)\n"
-		"%s"
+		"%s%s"
 		"  -h, --help           show this help and exit\n"
 		"\nExit status: 0 after SIGINT or SIGTERM or once nfvisord leaves,\n"
 		"1 on errors, %d for a bad command line.\n",
-		NETLIB_SERVICE_MAX, NETLIB_NAME_MAX, own_options, NFV_APP_EXIT_USAGE);
+		NETLIB_SERVICE_MAX, NETLIB_NAME_MAX, actions ? action_help : "", own_options,
+		NFV_APP_EXIT_USAGE);
+}
+
+void
+nfv_app_usage(FILE *f, const char *own_options)
+{
+	app_usage(f, own_options, 1);
+}
+
+void
+nfv_app_usage_no_actions(FILE *f, const char *own_options)
+{
+	app_usage(f, own_options, 0);
 }
 
 static int

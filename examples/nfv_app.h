@@ -92,6 +92,9 @@ void nfv_app_set_action(struct nfv_app *app, enum netlib_action action,
  * NF's own help lines, or ""), then --help.
  */
 void nfv_app_usage(FILE *f, const char *own_options);
+/* The same without the action options, for an NF that chooses each
+ * packet's action itself (nfv-router). */
+void nfv_app_usage_no_actions(FILE *f, const char *own_options);
 
 /**
  * Check the options, catch SIGINT and SIGTERM, attach and register.
