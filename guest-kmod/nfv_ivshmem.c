@@ -61,6 +61,7 @@ struct nfv_ivshmem {
 	void __iomem		*regs;		/* BAR0 */
 	phys_addr_t		shm_start;	/* BAR2 */
 	resource_size_t		shm_size;
+	void			*shm_wb;	/* holds BAR2 write-back (probe) */
 	bool			doorbell;	/* has MSI-X: ivshmem-doorbell */
 	unsigned int		nr_vectors;	/* vectors with a handler */
 	int			id;		/* N of /dev/nfv_ivshmemN */
@@ -262,7 +263,8 @@ static int nfv_ivshmem_mmap(struct file *file, struct vm_area_struct *vma)
 	/*
 	 * vm_page_prot is left as mmap() made it: normal write-back memory,
 	 * which is what BAR2 is (RAM of the host), unlike the uncached
-	 * mapping of the sysfs resource2 file.
+	 * mapping of the sysfs resource2 file; on x86 the fault handler's
+	 * pages take the memory type probe() holds for BAR2, write-back.
 	 */
 	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
 	vma->vm_ops = &nfv_ivshmem_vm_ops;
@@ -446,8 +448,8 @@ static int nfv_ivshmem_probe(struct pci_dev *pdev,
 	dev->regs = pcim_iomap_table(pdev)[NFV_IVSHMEM_BAR_REGS];
 
 	/*
-	 * Claimed but never ioremap()ed: an uncached kernel mapping would
-	 * force the user mapping uncached too (x86 PAT).
+	 * Claimed, and mapped write-back below: an uncached kernel mapping
+	 * would force the user mapping uncached too (x86 PAT).
 	 */
 	ret = pci_request_region(pdev, NFV_IVSHMEM_BAR_SHM, DRV_NAME);
 	if (ret) {
@@ -464,6 +466,19 @@ static int nfv_ivshmem_probe(struct pci_dev *pdev,
 		ret = -ENODEV;
 		goto err_ida;
 	}
+	/*
+	 * A write-back kernel mapping the driver never uses: it holds BAR2's
+	 * memory type (x86 PAT) as write-back while the device lives, so the
+	 * pages nfv_ivshmem_vm_fault() maps for user space are write-back
+	 * too; a PFN mapping of device memory with no such reservation is
+	 * uncached.  BAR2 is RAM of the host.
+	 */
+	dev->shm_wb = memremap(dev->shm_start, dev->shm_size, MEMREMAP_WB);
+	if (!dev->shm_wb) {
+		dev_err(d, "cannot hold BAR%d write-back (memremap)\n", NFV_IVSHMEM_BAR_SHM);
+		ret = -ENOMEM;
+		goto err_ida;
+	}
 
 	/* Without bus mastering, MSI-X messages never reach the CPU. */
 	pci_set_master(pdev);
@@ -471,7 +486,7 @@ static int nfv_ivshmem_probe(struct pci_dev *pdev,
 	ret = nfv_ivshmem_setup_irqs(dev);
 	if (ret) {
 		dev_err(d, "cannot set up MSI-X: %d\n", ret);
-		goto err_ida;
+		goto err_unmap;
 	}
 
 	dev->miscdev.minor = MISC_DYNAMIC_MINOR;
@@ -498,6 +513,8 @@ err_irqs:
 		nfv_ivshmem_free_irqs(dev, dev->nr_vectors);
 		pci_free_irq_vectors(pdev);
 	}
+err_unmap:
+	memunmap(dev->shm_wb);
 err_ida:
 	ida_free(&nfv_ivshmem_ida, dev->id);
 err_free_dev:
@@ -519,6 +536,8 @@ static void nfv_ivshmem_remove(struct pci_dev *pdev)
 		unmap_mapping_range(f->file->f_mapping, 0, 0, 1);
 	mutex_unlock(&dev->lock);
 	wake_up_interruptible_all(&dev->wait);
+	/* No user mapping is left, and faults see the device dead. */
+	memunmap(dev->shm_wb);
 
 	if (dev->doorbell) {
 		nfv_ivshmem_free_irqs(dev, dev->nr_vectors);

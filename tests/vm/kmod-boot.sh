@@ -176,7 +176,9 @@ grep -aq '^nfv-init: exit status 0' "$log" || fail "kmod-probe did not exit 0"
 bar2=$(sed -n 's/^bar2_phys=\(0x[0-9a-f]*\).*/\1/p' "$log" | tr -d '\r')
 # The first "]" ends the range: a kernel line may follow on the same line.
 memtype=$(sed -n 's/^memtype: PAT: \[mem [^]]*\] *\([a-z-]*\).*/\1/p' "$log" | tr -d '\r')
-if [ -z "$bar2" ] || [ -z "$memtype" ]; then
+if [ -n "$bar2" ] && grep -aq '^memtype: none' "$log"; then
+	fail "the guest's PAT holds no memory type for BAR2 at $bar2: its user mapping is uncached"
+elif [ -z "$bar2" ] || [ -z "$memtype" ]; then
 	echo "$me: note: the guest could not tell BAR2's memory type"
 elif [ $((bar2)) -ge $((1 << 32)) ]; then
 	[ "$memtype" = write-back ] ||

@@ -57,7 +57,7 @@ static void print_memtype(void)
 	char line[256], want[32];
 	unsigned long long start = 0;
 	FILE *f;
-	int i;
+	int i, found = 0;
 
 	f = fopen("/sys/class/misc/nfv_ivshmem0/device/resource", "r");
 	if (!f)
@@ -72,9 +72,15 @@ static void print_memtype(void)
 		return;
 	snprintf(want, sizeof(want), "%016llx", start);
 	while (fgets(line, sizeof(line), f))
-		if (strstr(line, want))
+		if (strstr(line, want)) {
 			printf("memtype: %s", line);
+			found = 1;
+		}
 	fclose(f);
+	/* PAT tracks memory types, but holds none for BAR2: a PFN mapping
+	 * of it would be uncached. */
+	if (!found)
+		printf("memtype: none\n");
 }
 
 int main(int argc, char **argv)
