@@ -156,6 +156,12 @@ struct nfv_hdomain {
 	uint32_t group_bursts[NFV_MAX_SLOTS + 1]; /* bursts lent into each
 					 * direct-handoff group (by number) */
 	uint64_t copies_to[NFV_MAX_DOMAINS]; /* packets copied into domain [id] */
+	/* worker: buffers taken back from an NF that left its direct-handoff
+	 * group, held until the others have stopped (nfv_group_reset()) */
+	uint32_t *limbo;		/* per buffer at most */
+	uint8_t *limbo_why;		/* their drop reasons */
+	uint32_t nlimbo;
+	uint64_t limbo_tsc;		/* when the last one came */
 };
 
 /** Packets lent or staged to @nf: its queue load. */

@@ -65,6 +65,8 @@ hdomain_free(struct nfv_hdomain *hd)
 		return;
 	nfv_domain_destroy(&hd->dom);
 	free(hd->meta);
+	free(hd->limbo);
+	free(hd->limbo_why);
 	rte_free(hd);
 }
 
@@ -99,7 +101,9 @@ hdomain_new(struct nfv_daemon *d, const struct nfv_domain_spec *spec, uint32_t i
 		return NULL;
 	}
 	hd->meta = calloc(hd->dom.region.layout.nbufs, sizeof(*hd->meta));
-	if (!hd->meta) {
+	hd->limbo = calloc(hd->dom.region.layout.nbufs, sizeof(*hd->limbo));
+	hd->limbo_why = calloc(hd->dom.region.layout.nbufs, sizeof(*hd->limbo_why));
+	if (!hd->meta || !hd->limbo || !hd->limbo_why) {
 		snprintf(msg, len, "domain %s: out of memory for packet metadata", spec->name);
 		hdomain_free(hd);
 		return NULL;

@@ -677,27 +677,50 @@ struct reclaim_ctx {
 	struct nfv_daemon *d;
 	struct nfv_hdomain *hd;
 	enum nfv_pkt_drop why;
+	int defer;		/* to limbo, not freed yet */
 };
 
 static void
 reclaim_buf(uint32_t buf, void *arg)
 {
 	struct reclaim_ctx *rc = arg;
+	struct nfv_hdomain *hd = rc->hd;
 
-	drop(rc->d, rc->hd, buf, rc->why);
+	if (rc->defer) {
+		/* Held by us (nfv_owner_reclaim() made it so); nbufs room. */
+		hd->limbo_why[hd->nlimbo] = (uint8_t)rc->why;
+		hd->limbo[hd->nlimbo++] = buf;
+		return;
+	}
+	drop(rc->d, hd, buf, rc->why);
 }
 
-/* Take back every buffer lent to @nf's slot. */
+/* Take back every buffer lent to @nf's slot: freed now, or with @defer
+ * put in its domain's limbo for NFV_RESET_GRACE_MS (release_limbo()). */
 static uint32_t
-reclaim_lent(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why)
+reclaim_lent(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why, int defer)
 {
-	struct reclaim_ctx rc = { d, nf->hd, why };
+	struct reclaim_ctx rc = { d, nf->hd, why, defer };
 	uint32_t n;
 
 	nf->reset_tsc = 0;
 	n = nfv_owner_reclaim(&nf->hd->dom.owner, nf->slot, reclaim_buf, &rc);
 	NFV_STAT_ADD(nf->st.reclaimed, n);
+	if (defer && n)
+		nf->hd->limbo_tsc = rte_get_tsc_cycles() | 1;
 	return n;
+}
+
+/* Free what waits in @hd's limbo. */
+static void
+release_limbo(struct nfv_daemon *d, struct nfv_hdomain *hd)
+{
+	uint32_t i;
+
+	for (i = 0; i < hd->nlimbo; i++)
+		drop(d, hd, hd->limbo[i], (enum nfv_pkt_drop)hd->limbo_why[i]);
+	hd->nlimbo = 0;
+	hd->limbo_tsc = 0;
 }
 
 /* Stop serving a slot: out of its group and service, what was staged for
@@ -719,12 +742,20 @@ unserve_nf(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why)
 	nf->nstage = 0;
 }
 
-/* Take everything back from a slot (staged and lent) and stop serving it. */
+/*
+ * Take everything back from a slot (staged and lent) and stop serving it.
+ * An NF of a direct-handoff group lends on what it was lent: some of its
+ * buffers may sit in the PEER ring or the burst of another member, which
+ * runs on until it sees its group reset (nfv_group_reset()), so they wait
+ * in limbo as that member's own do, instead of being received into now.
+ */
 static uint32_t
 detach_nf(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why)
 {
+	int grouped = nf->group != 0;
+
 	unserve_nf(d, nf, why);
-	return reclaim_lent(d, nf, why);
+	return reclaim_lent(d, nf, why, grouped);
 }
 
 void
@@ -810,7 +841,7 @@ ctl_register(struct nfv_daemon *d, struct nfv_nf *nf, const struct nfv_ctl_msg *
 	nfv_ctl_name_from_msg(m, nf->name, sizeof(nf->name));
 	/* A new NF: the one its group's reset stopped has stopped. */
 	if (nf->reset_tsc)
-		reclaim_lent(d, nf, NFV_DROP_GROUP_RESET);
+		reclaim_lent(d, nf, NFV_DROP_GROUP_RESET, 0);
 	/* Whatever a previous NF of this slot left in the TX ring names
 	 * buffers it no longer holds: the new NF starts from an empty ring. */
 	if (nfv_ring_discard(&nf->tx) < 0)
@@ -942,13 +973,16 @@ housekeep_domain(struct nfv_daemon *d, struct nfv_hdomain *hd)
 			__atomic_store_n(&nf->state, NF_CLOSED, __ATOMIC_RELEASE);
 		}
 	}
+	if (unlikely(hd->nlimbo) &&
+	    rte_get_tsc_cycles() - hd->limbo_tsc > rte_get_tsc_hz() / 1000 * NFV_RESET_GRACE_MS)
+		release_limbo(d, hd);
 	for (s = 0; s < hd->dom.region.layout.p.nslots; s++) {
 		struct nfv_nf *nf = &hd->nf[s];
 		int st = __atomic_load_n(&nf->state, __ATOMIC_ACQUIRE);
 
 		if (unlikely(nf->reset_tsc) && st == NF_ATTACHED &&
 		    rte_get_tsc_cycles() - nf->reset_tsc > rte_get_tsc_hz() / 1000 * NFV_RESET_GRACE_MS)
-			reclaim_lent(d, nf, NFV_DROP_GROUP_RESET);
+			reclaim_lent(d, nf, NFV_DROP_GROUP_RESET, 0);
 		if (st == NF_ATTACHED || st == NF_RUNNING)
 			process_ctl(d, nf);
 	}
@@ -1094,9 +1128,11 @@ nfv_worker_drain_all(struct nfv_daemon *d)
 	for (i = 0; i < d->nwdom; i++)
 		for (s = 0; s < d->wdom[i]->dom.region.layout.p.nslots; s++)
 			d->wdom[i]->nf[s].group = 0;
-	for (i = 0; i < d->nwdom; i++)
+	for (i = 0; i < d->nwdom; i++) {
 		for (s = 0; s < d->wdom[i]->dom.region.layout.p.nslots; s++)
 			detach_nf(d, &d->wdom[i]->nf[s], NFV_DROP_SHUTDOWN);
+		release_limbo(d, d->wdom[i]);
+	}
 	/* What a port does not take now, it will not get. */
 	for (p = 0; p < d->nports; p++) {
 		flush_port(d, &d->port[p]);
