@@ -19,7 +19,9 @@ guest_lib_libnetlib_core_la_SOURCES = \
 lib_LTLIBRARIES += guest-lib/libnetlib.la
 guest_lib_libnetlib_la_SOURCES =
 guest_lib_libnetlib_la_LIBADD = guest-lib/libnetlib-core.la
-guest_lib_libnetlib_la_LDFLAGS = -version-info 0:0:0
+# 1: struct netlib_stats grew (tx_refused): binaries built against 0 would
+# be written past theirs.
+guest_lib_libnetlib_la_LDFLAGS = -version-info 1:0:0
 
 nfvisorincludedir = $(includedir)/nfvisor
 nfvisorinclude_HEADERS = \

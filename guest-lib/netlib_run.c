@@ -292,9 +292,11 @@ netlib_tx_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts,
 		return ring_corrupt(ctx, "TX");
 	for (i = 0; i < n; i++) {
 		struct netlib_pkt *p = pkts[i];
+		uintptr_t off = (uintptr_t)p - (uintptr_t)ctx->pkts;
 
-		if (__builtin_expect((uintptr_t)p - (uintptr_t)ctx->pkts >=
-				     (uintptr_t)ctx->hdr.nbufs * sizeof(*p) || !p->held, 0)) {
+		/* One of ours (a whole handle, not inside one), held. */
+		if (__builtin_expect(off >= (uintptr_t)ctx->hdr.nbufs * sizeof(*p) ||
+				     off % sizeof(*p) != 0 || !p->held, 0)) {
 			ctx->stats.tx_refused++;
 			continue;
 		}

@@ -1341,6 +1341,10 @@ START_TEST(tx_refuses_handles_not_held)
 	ck_assert_uint_eq(fh.slot->nf_tx_pkts, 1);
 	/* Received again, it may go back again. */
 	p = rx_one(ctx, 5, 128, 64);
+	/* Not from inside a handle, though. */
+	bad = (struct netlib_pkt *)((uint8_t *)p + 4);
+	ck_assert_int_eq(netlib_tx_burst(ctx, &bad, 1), 1);
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&fh.tx, d, 4), 0);
 	ck_assert_int_eq(netlib_tx_burst(ctx, &p, 1), 1);
 	ck_assert_int_eq(nfv_ring_dequeue_burst(&fh.tx, d, 4), 1);
 	netlib_detach(ctx);
