@@ -473,10 +473,11 @@ domain_defined(const struct nfv_config *c, const char *name)
 
 /*
  * What the options say together, once all are read, so that every bad
- * option is refused here (exit status 2) rather than after EAL, hugepages
- * and ports are set up: domains named twice, port domains that do not
- * exist, region geometries, chain syntax (the port ids of a chain are
- * checked against the ports once they exist) and the --summary file.
+ * option is refused here (exit status 2), after EAL's own set-up (these
+ * options come after its) but before any domain, socket or NF: domains
+ * named twice, port domains that do not exist, region geometries, chain
+ * syntax (the port ids of a chain are checked against the ports once they
+ * exist) and the --summary file.
  */
 static int
 check_config(const struct nfv_config *c, char *msg, size_t len)

@@ -842,6 +842,10 @@ ctl_register(struct nfv_daemon *d, struct nfv_nf *nf, const struct nfv_ctl_msg *
 	/* A new NF: the one its group's reset stopped has stopped. */
 	if (nf->reset_tsc)
 		reclaim_lent(d, nf, NFV_DROP_GROUP_RESET, 0);
+	/* Its NetLib numbers its sleeps from 1 again: a value the previous
+	 * NF of this slot (in a VM, the slot outlives it) was rung for must
+	 * not pass for rung. */
+	nf->kick_seq = 0;
 	/* Whatever a previous NF of this slot left in the TX ring names
 	 * buffers it no longer holds: the new NF starts from an empty ring. */
 	if (nfv_ring_discard(&nf->tx) < 0)
