@@ -132,8 +132,6 @@ struct nfv_nf {
 	uint32_t peer_kick_mark;	/* its group's bursts at that doorbell */
 	uint32_t peer_kick_round;	/* housekeeping round of that doorbell */
 	uint8_t recheck;		/* kick() saw it awake: sweep again */
-	uint64_t reset_tsc;		/* its group was reset then, and what was
-					 * lent to it waits (nfv_group_reset()) */
 	uint16_t nstage;
 	uint8_t stage_entry[NFV_BURST];
 	struct nfv_desc stage[NFV_BURST];
@@ -156,8 +154,8 @@ struct nfv_hdomain {
 	uint32_t group_bursts[NFV_MAX_SLOTS + 1]; /* bursts lent into each
 					 * direct-handoff group (by number) */
 	uint64_t copies_to[NFV_MAX_DOMAINS]; /* packets copied into domain [id] */
-	/* worker: buffers taken back from an NF that left its direct-handoff
-	 * group, held until the others have stopped (nfv_group_reset()) */
+	/* worker: buffers taken back from the NFs of a direct-handoff group
+	 * that lost a member, held until they have stopped (nfv_group_reset()) */
 	uint32_t *limbo;		/* per buffer at most */
 	uint8_t *limbo_why;		/* their drop reasons */
 	uint32_t nlimbo;

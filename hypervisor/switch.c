@@ -30,9 +30,9 @@
 #define COLD static __attribute__((noinline, cold))
 #define HOUSEKEEP_EVERY 64u
 #define CTL_PER_ROUND 8u
-/* How long what was lent to an NF whose group was reset waits before it
- * is taken back: past the burst the NF may be in (and NetLib's longest
- * sleep, after which it looks at its slot again). */
+/* How long what was lent to the NFs of a direct-handoff group that lost a
+ * member waits in limbo before it is freed: past the burst an NF may be
+ * in (and NetLib's longest sleep, after which it looks at its slot). */
 #define NFV_RESET_GRACE_MS 100u
 
 /* Rate-limited warning: at most one a second per call site. */
@@ -703,7 +703,6 @@ reclaim_lent(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why, int
 	struct reclaim_ctx rc = { d, nf->hd, why, defer };
 	uint32_t n;
 
-	nf->reset_tsc = 0;
 	n = nfv_owner_reclaim(&nf->hd->dom.owner, nf->slot, reclaim_buf, &rc);
 	NFV_STAT_ADD(nf->st.reclaimed, n);
 	if (defer && n)
@@ -788,9 +787,9 @@ nfv_quarantine(struct nfv_daemon *d, struct nfv_nf *nf, const char *msg)
  * its own reclaim.
  *
  * The NF runs on meanwhile, maybe in the middle of a burst of our buffers:
- * what was lent to it comes back only after NFV_RESET_GRACE_MS (or when it
- * registers again, or its peer goes), not at once, where the next packets
- * received would reuse buffers it still writes to.
+ * what was lent to it waits in limbo for NFV_RESET_GRACE_MS, where freed
+ * at once the next packets received would reuse buffers it still writes
+ * to.
  */
 void
 nfv_group_reset(struct nfv_daemon *d, struct nfv_nf *nf)
@@ -805,7 +804,7 @@ nfv_group_reset(struct nfv_daemon *d, struct nfv_nf *nf)
 	SW_WARN("slot %u (%s) unregistered: an NF it shared direct handoff with left",
 		nf->slot, nf->name);
 	unserve_nf(d, nf, NFV_DROP_GROUP_RESET);
-	nf->reset_tsc = rte_get_tsc_cycles() | 1;
+	reclaim_lent(d, nf, NFV_DROP_GROUP_RESET, 1);
 	nf->service = 0;
 	slot->service_id = 0;
 	slot->instance_id = 0;
@@ -839,9 +838,6 @@ ctl_register(struct nfv_daemon *d, struct nfv_nf *nf, const struct nfv_ctl_msg *
 	if (service == 0 || service > NFV_MAX_SERVICE)
 		return -EINVAL;
 	nfv_ctl_name_from_msg(m, nf->name, sizeof(nf->name));
-	/* A new NF: the one its group's reset stopped has stopped. */
-	if (nf->reset_tsc)
-		reclaim_lent(d, nf, NFV_DROP_GROUP_RESET, 0);
 	/* Its NetLib numbers its sleeps from 1 again: a value the previous
 	 * NF of this slot (in a VM, the slot outlives it) was rung for must
 	 * not pass for rung. */
@@ -984,9 +980,6 @@ housekeep_domain(struct nfv_daemon *d, struct nfv_hdomain *hd)
 		struct nfv_nf *nf = &hd->nf[s];
 		int st = __atomic_load_n(&nf->state, __ATOMIC_ACQUIRE);
 
-		if (unlikely(nf->reset_tsc) && st == NF_ATTACHED &&
-		    rte_get_tsc_cycles() - nf->reset_tsc > rte_get_tsc_hz() / 1000 * NFV_RESET_GRACE_MS)
-			reclaim_lent(d, nf, NFV_DROP_GROUP_RESET, 0);
 		if (st == NF_ATTACHED || st == NF_RUNNING)
 			process_ctl(d, nf);
 	}
