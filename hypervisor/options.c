@@ -221,19 +221,25 @@ nfv_domain_spec_parse(const char *text, struct nfv_domain_spec *spec, const char
 }
 
 static int
-add_domain(struct nfv_config *c, const struct nfv_domain_spec *spec, const char **why)
+domain_defined(const struct nfv_config *c, const char *name)
 {
 	unsigned int i;
 
-	if (strcmp(spec->name, c->domain_name) == 0) {
-		*why = "domain defined twice (-D/-d/--config): the default domain (-d) has this name";
+	if (strcmp(name, c->domain_name) == 0)
+		return 1;
+	for (i = 0; i < c->nextra; i++)
+		if (strcmp(name, c->extra[i].name) == 0)
+			return 1;
+	return 0;
+}
+
+static int
+add_domain(struct nfv_config *c, const struct nfv_domain_spec *spec, const char **why)
+{
+	if (domain_defined(c, spec->name)) {
+		*why = "domain defined twice (-D/-d/--config)";
 		return -EEXIST;
 	}
-	for (i = 0; i < c->nextra; i++)
-		if (strcmp(spec->name, c->extra[i].name) == 0) {
-			*why = "domain defined twice (-D/-d/--config)";
-			return -EEXIST;
-		}
 	if (c->nextra == NFV_MAX_DOMAINS - 1) {
 		*why = "at most 8 trust domains, the default one included";
 		return -ENOSPC;
@@ -458,19 +464,6 @@ check_writable(const char *path)
 	return 0;
 }
 
-static int
-domain_defined(const struct nfv_config *c, const char *name)
-{
-	unsigned int i;
-
-	if (strcmp(name, c->domain_name) == 0)
-		return 1;
-	for (i = 0; i < c->nextra; i++)
-		if (strcmp(name, c->extra[i].name) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * What the options say together, once all are read, so that every bad
  * option is refused here (exit status 2), after EAL's own set-up (these
@@ -485,18 +478,15 @@ check_config(const struct nfv_config *c, char *msg, size_t len)
 	struct nfv_chain chain;
 	struct nfv_layout l;
 	const char *why = NULL;
-	unsigned int i, j;
+	unsigned int i;
 	int ret;
 
-	for (i = 0; i < c->nextra; i++) {
-		for (j = 0; j < i; j++)
-			if (strcmp(c->extra[i].name, c->extra[j].name) == 0)
-				break;
-		if (j < i || strcmp(c->extra[i].name, c->domain_name) == 0) {
+	/* add_domain() refused a name given twice; -d may come after. */
+	for (i = 0; i < c->nextra; i++)
+		if (strcmp(c->extra[i].name, c->domain_name) == 0) {
 			snprintf(msg, len, "domain '%s' defined twice (-D/-d/--config)", c->extra[i].name);
 			return -EINVAL;
 		}
-	}
 	for (i = 0; i < NFV_MAX_PORTS; i++)
 		if (c->port_domain[i][0] && !domain_defined(c, c->port_domain[i])) {
 			snprintf(msg, len, "port %u: domain %s does not exist (define it with --trust-domain %s or in --config's \"domains\")",
