@@ -157,7 +157,6 @@ struct nfv_hdomain {
 	/* worker: buffers taken back from the NFs of a direct-handoff group
 	 * that lost a member, held until they have stopped (nfv_group_reset()) */
 	uint32_t *limbo;		/* per buffer at most */
-	uint8_t *limbo_why;		/* their drop reasons */
 	uint32_t nlimbo;
 	uint64_t limbo_tsc;		/* when the last one came */
 };

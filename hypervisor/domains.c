@@ -66,7 +66,6 @@ hdomain_free(struct nfv_hdomain *hd)
 	nfv_domain_destroy(&hd->dom);
 	free(hd->meta);
 	free(hd->limbo);
-	free(hd->limbo_why);
 	rte_free(hd);
 }
 
@@ -102,8 +101,7 @@ hdomain_new(struct nfv_daemon *d, const struct nfv_domain_spec *spec, uint32_t i
 	}
 	hd->meta = calloc(hd->dom.region.layout.nbufs, sizeof(*hd->meta));
 	hd->limbo = calloc(hd->dom.region.layout.nbufs, sizeof(*hd->limbo));
-	hd->limbo_why = calloc(hd->dom.region.layout.nbufs, sizeof(*hd->limbo_why));
-	if (!hd->meta || !hd->limbo || !hd->limbo_why) {
+	if (!hd->meta || !hd->limbo) {
 		snprintf(msg, len, "domain %s: out of memory for packet metadata", spec->name);
 		hdomain_free(hd);
 		return NULL;

@@ -261,7 +261,7 @@ nfv_stats_ports(struct nfv_daemon *d)
 			memset(&nic, 0, sizeof(nic));
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 		json_array_append_new(arr, json_pack(
-			"{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"id", (json_int_t)p->id, "name", p->name, "mac", mac,
 			"domain", p->hd->dom.name,
 			"rx_pkts", (json_int_t)NFV_STAT_GET(p->st.rx_pkts),
@@ -270,6 +270,7 @@ nfv_stats_ports(struct nfv_daemon *d)
 			"tx_bytes", (json_int_t)NFV_STAT_GET(p->st.tx_bytes),
 			"tx_dropped", (json_int_t)NFV_STAT_GET(p->st.tx_dropped),
 			"rx_paused", (json_int_t)NFV_STAT_GET(p->st.rx_paused),
+			"in_flight", (json_int_t)__atomic_load_n(&d->admitted[i], __ATOMIC_RELAXED),
 			"tx_held", (json_int_t)port_held(p),
 			"tx_stalls", (json_int_t)NFV_STAT_GET(p->st.tx_stalls),
 			"nic_rx_missed", (json_int_t)nic.imissed,

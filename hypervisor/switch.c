@@ -426,31 +426,32 @@ to_hop(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, unsigned int 
 /*
  * Packets the switch may still admit from port @port of domain @hd.  Each
  * domain has a window of its own: an NF that stalls (frozen, or hostile)
- * holds up the ports of its domain, not those of the others.  Where the
- * domain has several ports, each may fill at most half of it: its packets
- * may wait at a port whose peer stalls (flush_port() holds them), and the
- * others, which send nothing there, keep the other half.
+ * holds up the ports of its domain, not those of the others.  Within a
+ * domain of n > 1 ports, each keeps a reserve of capacity / (2 (n - 1))
+ * that the others cannot take: its packets may wait at a port whose peer
+ * stalls (flush_port() holds them), and however many ports feed that peer,
+ * the others, which send nothing there, keep their reserves.  With two
+ * ports that is half the window each; with more, what is not reserved is
+ * shared, and no port holds more than half.
  */
 static unsigned int
 admit_budget(const struct nfv_daemon *d, const struct nfv_hdomain *hd, uint16_t port)
 {
-	uint32_t inflight = 0, share = d->capacity, room;
+	uint32_t others = 0, reserve, used;
 	unsigned int nports = 0;
 	uint16_t p;
 
 	/* A few ports at most: summed here, once per port and round, so
 	 * that a packet's departure is one decrement of a hot array. */
 	for (p = 0; p < d->nports; p++)
-		if (d->port[p].hd == hd) {
-			inflight += d->admitted[p];
+		if (d->port[p].hd == hd)
 			nports++;
-		}
-	if (nports > 1)
-		share = d->capacity / 2;
-	room = inflight >= d->capacity ? 0 : d->capacity - inflight;
-	if (d->admitted[port] >= share)
-		return 0;
-	return RTE_MIN(room, share - d->admitted[port]);
+	reserve = nports > 1 ? d->capacity / (2 * (nports - 1)) : 0;
+	for (p = 0; p < d->nports; p++)
+		if (p != port && d->port[p].hd == hd)
+			others += RTE_MAX(d->admitted[p], reserve);
+	used = others + d->admitted[port];
+	return used >= d->capacity ? 0 : d->capacity - used;
 }
 
 /* Every service of chain @id has a running instance. */
@@ -687,8 +688,12 @@ reclaim_buf(uint32_t buf, void *arg)
 	struct nfv_hdomain *hd = rc->hd;
 
 	if (rc->defer) {
-		/* Held by us (nfv_owner_reclaim() made it so); nbufs room. */
-		hd->limbo_why[hd->nlimbo] = (uint8_t)rc->why;
+		/* Held by us (nfv_owner_reclaim() made it so); nbufs room.
+		 * The packet is done with now: its drop counted, its flow and
+		 * window given back (the port it came in through need not
+		 * wait out the grace); only the buffer waits. */
+		NFV_STAT_ADD(rc->d->tot.drops[rc->why], 1);
+		pkt_done(rc->d, hd, buf);
 		hd->limbo[hd->nlimbo++] = buf;
 		return;
 	}
@@ -710,14 +715,18 @@ reclaim_lent(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why, int
 	return n;
 }
 
-/* Free what waits in @hd's limbo. */
+/* Free the buffers that wait in @hd's limbo (their packets were dropped
+ * when they came in: reclaim_buf()). */
 static void
-release_limbo(struct nfv_daemon *d, struct nfv_hdomain *hd)
+release_limbo(struct nfv_hdomain *hd)
 {
-	uint32_t i;
+	uint32_t i, buf;
 
-	for (i = 0; i < hd->nlimbo; i++)
-		drop(d, hd, hd->limbo[i], (enum nfv_pkt_drop)hd->limbo_why[i]);
+	for (i = 0; i < hd->nlimbo; i++) {
+		buf = hd->limbo[i];
+		nfv_owner_release(&hd->dom.owner, buf);
+		rte_pktmbuf_free(nfv_pool_mbuf(&hd->dom.pool, buf));
+	}
 	hd->nlimbo = 0;
 	hd->limbo_tsc = 0;
 }
@@ -975,7 +984,7 @@ housekeep_domain(struct nfv_daemon *d, struct nfv_hdomain *hd)
 	}
 	if (unlikely(hd->nlimbo) &&
 	    rte_get_tsc_cycles() - hd->limbo_tsc > rte_get_tsc_hz() / 1000 * NFV_RESET_GRACE_MS)
-		release_limbo(d, hd);
+		release_limbo(hd);
 	for (s = 0; s < hd->dom.region.layout.p.nslots; s++) {
 		struct nfv_nf *nf = &hd->nf[s];
 		int st = __atomic_load_n(&nf->state, __ATOMIC_ACQUIRE);
@@ -1128,7 +1137,7 @@ nfv_worker_drain_all(struct nfv_daemon *d)
 	for (i = 0; i < d->nwdom; i++) {
 		for (s = 0; s < d->wdom[i]->dom.region.layout.p.nslots; s++)
 			detach_nf(d, &d->wdom[i]->nf[s], NFV_DROP_SHUTDOWN);
-		release_limbo(d, d->wdom[i]);
+		release_limbo(d->wdom[i]);
 	}
 	/* What a port does not take now, it will not get. */
 	for (p = 0; p < d->nports; p++) {

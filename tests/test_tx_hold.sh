@@ -9,8 +9,9 @@
 #     window: the domain has two ports) and port 0 stops receiving;
 #     thawed, it takes the held packets and traffic resumes.
 #     Another port of the same domain, whose packets do not go to that
-#     peer, keeps forwarding meanwhile: in a domain of several ports each
-#     may fill at most half the window.
+#     peer, keeps forwarding meanwhile: in a domain of n > 1 ports each
+#     keeps a reserve of window / (2 (n - 1)) that the others cannot take
+#     (half the window with two ports), even when two ports feed the peer.
 #  2. With the default hold (5000 us), a peer frozen for longer loses what
 #     port 1 holds, once, and then what it cannot take at once: the rest of
 #     the domain keeps moving (port 0 keeps receiving), the stall is
@@ -114,6 +115,40 @@ note "peer of port 2 frozen: it holds $held, port 0 received $((a2 - a1)) and po
 [ "$d2" = 0 ] || fail "port 2 dropped $d2 packets during a stall shorter than its hold"
 kill -INT "$F"
 stop_daemon "$T/hol.json" "$T/hol.log"
+stop_peer
+
+# ---- 1c: two ports feeding the frozen peer cannot take a third's reserve
+# Ports 0 and 1 (net_null) feed port 3 (memif); port 2 (net_null) forwards
+# to itself.  Four ports: each keeps 2048 / 6 = 341 (with half the window
+# per port, ports 0 and 1 filled it between them and port 2 stopped).
+start_peer
+rm -rf "$RUN"
+start_daemon "$T/res.log" --no-pci --vdev net_null0,size=64,copy=0 --vdev net_null1,size=64,copy=0 \
+	--vdev net_null2,size=64,copy=0 \
+	--vdev "net_memif0,role=client,socket=$SOCK,socket-abstract=no" -- -r "$RUN" \
+	--chain nf:1,port:3 --port-chain 2=nf:1,port:2 --wait-chain --tx-hold-us 1000000 \
+	--summary "$T/res.json"
+start_nf F "$FWD" --service 1 --name fwd
+wait_for "nfs_running 1" 20 || fail "fwd did not register: $(ctl nf list)"
+wait_for "[ \$(P 3 tx_pkts) -gt 20000 ]" 30 ||
+	fail "no traffic out of the memif port: $(ctl stats | jq -c .ports)"
+kill -STOP "$TP"
+sleep 0.4
+a1=$(($(P 0 rx_pkts) + $(P 1 rx_pkts))); b1=$(P 2 tx_pkts); held=$(P 3 tx_held); sleep 0.2
+a2=$(($(P 0 rx_pkts) + $(P 1 rx_pkts))); b2=$(P 2 tx_pkts); d2=$(P 3 tx_dropped)
+f01=$(($(P 0 in_flight) + $(P 1 in_flight)))
+kill -CONT "$TP"
+note "in flight from ports 0 and 1: $f01"
+[ "$f01" -ge "$held" ] && [ "$f01" -le $((2048 - 2 * 341)) ] ||
+	fail "ports 0 and 1 have $f01 packets in flight: want at least the $held port 3 holds, at most the window less two reserves"
+note "peer of port 3 frozen: it holds $held, ports 0 and 1 received $((a2 - a1)) and port 2 forwarded $((b2 - b1)) in 0.2 s, $d2 dropped"
+[ "$held" -gt 1024 ] && [ "$held" -le $((2048 - 2 * 341)) ] ||
+	fail "port 3 holds $held packets: want more than one port's half, at most the window less the reserves of ports 2 and 3"
+[ "$a2" = "$a1" ] || fail "ports 0 and 1 kept receiving ($a1 -> $a2) while their packets waited at port 3"
+[ "$((b2 - b1))" -gt 10000 ] || fail "port 2 waited behind port 3's peer: $((b2 - b1)) forwarded in 0.2 s"
+[ "$d2" = 0 ] || fail "port 3 dropped $d2 packets during a stall shorter than its hold"
+kill -INT "$F"
+stop_daemon "$T/res.json" "$T/res.log"
 stop_peer
 
 # ---- 2: the default hold; a longer stall drops, the domain moves on
