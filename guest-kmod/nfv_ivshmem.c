@@ -28,6 +28,7 @@
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
+#include <linux/version.h>
 #include <linux/wait.h>
 
 #include "uapi/nfv_ivshmem.h"
@@ -266,7 +267,11 @@ static int nfv_ivshmem_mmap(struct file *file, struct vm_area_struct *vma)
 	 * mapping of the sysfs resource2 file; on x86 the fault handler's
 	 * pages take the memory type probe() holds for BAR2, write-back.
 	 */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+	vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP);
+#else
 	vma->vm_flags |= VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTDUMP;
+#endif
 	vma->vm_ops = &nfv_ivshmem_vm_ops;
 	/* Mapped page by page in nfv_ivshmem_vm_fault(). */
 	return READ_ONCE(dev->dead) ? -ENODEV : 0;
@@ -359,6 +364,12 @@ static long nfv_ivshmem_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+/* Not seekable: what no_llseek did, which kernels from 6.12 on lack. */
+static loff_t nfv_ivshmem_llseek(struct file *file, loff_t off, int whence)
+{
+	return -ESPIPE;
+}
+
 static const struct file_operations nfv_ivshmem_fops = {
 	.owner = THIS_MODULE,
 	.open = nfv_ivshmem_open,
@@ -368,7 +379,7 @@ static const struct file_operations nfv_ivshmem_fops = {
 	.mmap = nfv_ivshmem_mmap,
 	.unlocked_ioctl = nfv_ivshmem_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
-	.llseek = no_llseek,
+	.llseek = nfv_ivshmem_llseek,
 };
 
 static void nfv_ivshmem_free_irqs(struct nfv_ivshmem *dev, unsigned int n)

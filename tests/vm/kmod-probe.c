@@ -154,6 +154,7 @@ int main(int argc, char **argv)
 			       info.region_size - 4096), EINVAL,
 		    "mmap across the end of the region");
 
+	check_errno((long)lseek(fd, 0, SEEK_SET), ESPIPE, "lseek");
 	check_errno(read(fd, &bits, sizeof(bits)), ENXIO,
 		    "read on a device without doorbell");
 	check_errno(read(fd, &bits, 4), EINVAL, "read of 4 bytes");
