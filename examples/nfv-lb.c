@@ -36,13 +36,14 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: " PROG " -s PATH -r ID --vip IP[:PORT] (--backend SPEC... | --backends FILE)\n"
+		"Usage: " PROG " -s PATH -r ID --vip IP[:PORT] [--backend SPEC]... [--backends FILE]\n"
 		"              [--to-service ID | --to-port PORT | --next] [-n NAME]\n"
 		"Balance TCP and UDP to a virtual IP over backends by consistent hashing of\n"
 		"the 5-tuple; rewrite destination address, port and MAC in place.  Other\n"
 		"packets pass unchanged to the next hop of their chain; the action options\n"
 		"below apply to balanced packets.  SIGUSR1 prints the per-backend counters\n"
-		"(as at exit), SIGHUP reloads the --backends FILE.\n\n");
+		"(as at exit), SIGHUP reloads the --backends FILE.  Backends come from\n"
+		"--backend options and the FILE together: at least one in all.\n\n");
 	nfv_app_usage(f,
 		      "      --vip IP[:PORT]  the virtual service (IPv6: [ADDR]:PORT); without\n"
 		      "                       PORT every TCP/UDP port of IP is balanced\n"
