@@ -2,6 +2,7 @@
 /*
  * direct.c - links, groups and returns of direct handoff (direct.h).
  */
+#include <string.h>
 #include <unistd.h>
 
 #include <rte_log.h>
@@ -38,44 +39,78 @@ publish_link(struct nfv_nf *nf)
 	__atomic_store_n(&slot->direct_next, next, __ATOMIC_RELEASE);
 }
 
-/*
- * The NF @nf should hand its packets to: the single instance, in @nf's
- * domain, of the service that follows @nf's on the default chain or a
- * port's chain (the first such hop found).  Flow-rule chains follow the
- * links only where they agree (nfv_direct_run() checks every packet).
- */
+/* Which NF the single instance of each service should hand packets to. */
+struct link_plan {
+	const struct nfv_daemon *d;
+	struct nfv_nf *next[NFV_MAX_SERVICE + 1];	/* by service id */
+};
+
+/* The single instance of service @id, or NULL. */
 static struct nfv_nf *
-wanted_link(const struct nfv_daemon *d, const struct nfv_nf *nf)
+only_instance(const struct nfv_daemon *d, uint16_t id)
 {
-	uint16_t ids[NFV_FLOW_MAX_PORTS + 1];
-	unsigned int n = 0, i, h;
+	const struct nfv_service *s;
+
+	if (id == 0 || id > NFV_MAX_SERVICE)
+		return NULL;
+	s = &d->svc[id];
+	return s->n == 1 ? s->m[s->live[0]].nf : NULL;
+}
+
+/*
+ * Chain @c's NF hops that follow one another: the first NF hop after a
+ * service that is the single instance of its own, in the same domain and
+ * running, is what that service's instance hands packets to, unless an
+ * earlier chain of the plan decided it.
+ */
+static void
+plan_chain(const struct nfv_chain *c, void *arg)
+{
+	struct link_plan *pl = arg;
+	unsigned int h;
+
+	for (h = 0; h + 1 < c->nhops && h + 1 < NFV_MAX_HOPS; h++) {
+		uint16_t a = c->hop[h].id, b = c->hop[h + 1].id;
+		struct nfv_nf *from, *to;
+
+		if (c->hop[h].type != HOP_NF || c->hop[h + 1].type != HOP_NF || a == b ||
+		    a > NFV_MAX_SERVICE || pl->next[a])
+			continue;
+		from = only_instance(pl->d, a);
+		to = only_instance(pl->d, b);
+		if (from && to && to->hd == from->hd && running(to))
+			pl->next[a] = to;
+	}
+}
+
+/*
+ * Where each NF should hand its packets, from the chains in this order:
+ * the default chain, the ports' chains, the flow rules' chains (in no set
+ * order).  An NF hands packets to one NF at most; a chain that disagrees
+ * with its link follows it only where they agree (nfv_direct_run() checks
+ * every packet).
+ */
+static void
+plan_links(const struct nfv_daemon *d, struct link_plan *pl)
+{
 	uint16_t p;
 
-	if (!running(nf) || nf->service == 0 || d->svc[nf->service].n != 1)
-		return NULL;
-	ids[n++] = NFV_DEFAULT_CHAIN;
+	memset(pl, 0, sizeof(*pl));
+	pl->d = d;
+	plan_chain(&d->ft.chain[NFV_DEFAULT_CHAIN], pl);
 	for (p = 0; p < d->nports && p < NFV_FLOW_MAX_PORTS; p++)
 		if (d->ft.port_chain[p] != NFV_DEFAULT_CHAIN)
-			ids[n++] = d->ft.port_chain[p];
-	for (i = 0; i < n; i++) {
-		const struct nfv_chain *c = &d->ft.chain[ids[i]];
+			plan_chain(&d->ft.chain[d->ft.port_chain[p]], pl);
+	nfv_flow_foreach_chain(&d->ft, plan_chain, pl);
+}
 
-		for (h = 0; h + 1 < c->nhops; h++) {
-			const struct nfv_service *s;
-			struct nfv_nf *next;
-
-			if (c->hop[h].type != HOP_NF || c->hop[h].id != nf->service ||
-			    c->hop[h + 1].type != HOP_NF || c->hop[h + 1].id == nf->service)
-				continue;
-			s = &d->svc[c->hop[h + 1].id];
-			if (s->n != 1)
-				continue;
-			next = s->m[s->live[0]].nf;
-			if (next->hd == nf->hd && running(next))
-				return next;
-		}
-	}
-	return NULL;
+/* The NF @nf should hand its packets to, by plan @pl. */
+static struct nfv_nf *
+wanted_link(const struct link_plan *pl, const struct nfv_nf *nf)
+{
+	if (!running(nf) || only_instance(pl->d, nf->service) != nf)
+		return NULL;
+	return pl->next[nf->service];
 }
 
 /* @a and @b are linked: one group (numbered by a member's slot + 1). */
@@ -103,10 +138,12 @@ join(struct nfv_nf *a, struct nfv_nf *b)
 void
 nfv_direct_relink(struct nfv_daemon *d)
 {
+	struct link_plan pl;
 	uint32_t i, s;
 
 	if (!d->cfg.direct)
 		return;
+	plan_links(d, &pl);
 	d->nlinked = 0;
 	for (i = 0; i < d->nwdom; i++) {
 		struct nfv_hdomain *hd = d->wdom[i];
@@ -114,7 +151,7 @@ nfv_direct_relink(struct nfv_daemon *d)
 
 		for (s = 0; s < nslots; s++) {
 			struct nfv_nf *nf = &hd->nf[s];
-			struct nfv_nf *want = wanted_link(d, nf);
+			struct nfv_nf *want = wanted_link(&pl, nf);
 
 			/* Only ever to the same NF (packets lent for the old
 			 * link may still be on their way), and never to an NF

@@ -64,7 +64,7 @@ nfv_direct_run(const struct nfv_daemon *d, const struct nfv_chain *c, unsigned i
 	return (uint8_t)run;
 }
 
-/** Recompute every NF's link (after an NF registered or left). */
+/** Recompute every NF's link (after an NF registered or left, or a rule changed). */
 void nfv_direct_relink(struct nfv_daemon *d);
 
 /**

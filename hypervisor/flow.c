@@ -184,6 +184,18 @@ nfv_flow_list(const struct nfv_flow_table *ft, struct nfv_flow_rule *out, uint32
 	return n;
 }
 
+void
+nfv_flow_foreach_chain(const struct nfv_flow_table *ft,
+		       void (*fn)(const struct nfv_chain *c, void *arg), void *arg)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+
+	while (rte_hash_iterate(ft->h, &key, &data, &it) >= 0)
+		fn(&ft->chain[(uintptr_t)data], arg);
+}
+
 static int
 parse_proto(const char *s, uint8_t *proto)
 {

@@ -30,6 +30,7 @@ do_add(struct nfv_daemon *d, void *arg)
 	struct flow_op *op = arg;
 
 	op->ret = nfv_flow_add(&d->ft, &op->key, &op->chain);
+	d->relink = 1;	/* --direct links follow rules' chains too */
 }
 
 static void
@@ -38,6 +39,7 @@ do_del(struct nfv_daemon *d, void *arg)
 	struct flow_op *op = arg;
 
 	op->ret = nfv_flow_del(&d->ft, &op->key);
+	d->relink = 1;
 }
 
 static void
@@ -47,6 +49,7 @@ do_flush(struct nfv_daemon *d, void *arg)
 
 	op->nrules = d->ft.nrules;
 	nfv_flow_flush(&d->ft);
+	d->relink = 1;
 	op->ret = 0;
 }
 

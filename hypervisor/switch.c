@@ -895,6 +895,7 @@ ctl_flow(struct nfv_daemon *d, struct nfv_nf *nf, const struct nfv_ctl_msg *m)
 	ret = nfv_flow_from_msg(m, d->nports, &key, &chain);
 	if (ret < 0)
 		return ret;
+	d->relink = 1;	/* --direct links follow rules' chains too */
 	if (m->type == NFV_CTL_FLOW_DEL)
 		return nfv_flow_del(&d->ft, &key);
 	return nfv_flow_add(&d->ft, &key, &chain);

@@ -18,6 +18,10 @@
 #    exactly as often as the chain says, though 1 and 2 are linked both ways.
 # 5. Two chains into one NF (nf:1,nf:3 and nf:2,nf:3): only one NF is ever
 #    linked to it (a PEER ring has one producer); both ports forward.
+# 6. A flow rule's chain links too: default chain nf:1,port:0, one flow
+#    by rule through nf:1,nf:2,port:1.  1 hands that flow to 2 directly;
+#    the rest goes back through the daemon; each port gets exactly its
+#    packets.  Deleting the rule unlinks them.
 . "$(dirname "$0")/lib.sh"
 need_root_hugepages 160
 
@@ -183,4 +187,58 @@ for p in $M1 $M2 $M3; do kill -0 "$p" 2>/dev/null || fail "an NF exited: $(cat "
 stop_daemon "$T/summary5.json" "$T/d5.log"
 [ "$(jq '.totals.quarantines + .totals.group_resets' "$T/summary5.json")" = 0 ] ||
 	fail "an NF was quarantined or reset"
-echo "PASS: direct handoff byte-exact through 3 NFs; a killed member takes its group down, nothing lost, the chain relinks; a hostile linked NF hurts nobody; repeated services and joining chains take every hop once"
+# 6. A flow rule's chain.
+rm -rf "$RUN"
+N6=20000
+"$PCAPGEN" -o "$T/in6.pcap" -n $N6 -s 64 -f 16 >/dev/null || hard "pcapgen failed"
+"$PCAPGEN" -o "$T/none.pcap" -n 0 >/dev/null || hard "pcapgen failed"
+V4="udp 198.18.0.5 1028 198.19.0.1 9"		# flow 4 of pcapgen -f 16
+n4=$(tcpdump -nr "$T/in6.pcap" 'src host 198.18.0.5 and src port 1028' 2>/dev/null | wc -l)
+[ "$n4" -gt 0 ] || hard "pcapgen flows changed: fix this test's 5-tuple"
+start_daemon "$T/d6.log" --no-pci --vdev "net_pcap0,rx_pcap=$T/in6.pcap,tx_pcap=$T/out6a.pcap" \
+	--vdev "net_pcap1,rx_pcap=$T/none.pcap,tx_pcap=$T/out6b.pcap" -- -r "$RUN" \
+	--chain nf:1,port:0 --wait-chain --direct --stop-when-idle 500 --summary "$T/summary6.json"
+# shellcheck disable=SC2086
+ctl flow add $V4 nf:1,nf:2,port:1 >/dev/null || fail "flow add failed"
+start_nf G2 "$FWD" --service 2 --name g2
+wait_for "nfs_running 1" 20 || fail "g2 did not register: $(ctl nf list)"
+start_nf G1 "$FWD" --service 1 --name g1
+wait_exit "$DPID" 60 >/dev/null || { cat "$T/d6.log"; fail "nfvisord did not stop by itself"; }
+grep -q 'slot [0-9]* (g1) hands packets directly to slot [0-9]* (g2)' "$T/d6.log" ||
+	fail "g1 was not linked to g2 by the rule's chain: $(grep -i direct "$T/d6.log")"
+s=$T/summary6.json
+g() { jq ".nfs[] | select(.name == \"$1\") | .$2" "$s"; }
+note "rule chain: flow $n4 of $N6 packets; NFs $(jq -c '[.nfs[] | {name, rx_pkts, tx_pkts, direct_in}]' "$s")"
+[ "$(jq .totals.tx "$s")" = $N6 ] || fail "sent $(jq .totals.tx "$s") of $N6"
+[ "$(g g1 rx_pkts)" = $N6 ] || fail "g1 got $(g g1 rx_pkts) of $N6"
+[ "$(g g2 direct_in)" = "$n4" ] && [ "$(g g2 rx_pkts)" = 0 ] ||
+	fail "g2 got the rule's flow directly $(g g2 direct_in) times and from the daemon $(g g2 rx_pkts), want $n4 and 0"
+[ "$(g g1 tx_pkts)" = $((N6 - n4)) ] || fail "g1 returned $(g g1 tx_pkts) to the daemon, want $((N6 - n4))"
+[ "$(jq '.ports[] | select(.id == 1) | .tx_pkts' "$s")" = "$n4" ] ||
+	fail "port 1 sent $(jq '.ports[] | select(.id == 1) | .tx_pkts' "$s"), want the flow's $n4"
+[ "$(jq .audit.ok "$s")" = true ] && [ "$(jq .audit.in_use "$s")" = 0 ] || fail "audit: $(jq -c .audit "$s")"
+for p in $G1 $G2; do wait_exit "$p" 10 >/dev/null || fail "an NF still runs after the daemon left"; done
+
+# ... and deleting the rule unlinks them.
+rm -rf "$RUN"
+start_daemon "$T/d7.log" --no-pci --vdev net_null0 -- -r "$RUN" \
+	--chain nf:1,port:0 --wait-chain --direct --summary "$T/summary7.json"
+# shellcheck disable=SC2086
+ctl flow add $V4 nf:1,nf:2,port:0 >/dev/null || fail "flow add failed"
+start_nf H1 "$FWD" --service 1 --name h1
+start_nf H2 "$FWD" --service 2 --name h2
+wait_for "nfs_running 2" 20 || fail "NFs did not register: $(ctl nf list)"
+direct_to() { ctl nf list | jq ".nfs[] | select(.name == \"h1\") | .direct_to"; }
+h2=$(ctl nf list | jq '.nfs[] | select(.name == "h2") | .slot')
+wait_for "[ \"\$(direct_to)\" = $h2 ]" 5 || fail "h1 not linked to h2 by the rule: $(ctl nf list | jq -c .nfs)"
+# shellcheck disable=SC2086
+ctl flow del $V4 >/dev/null || fail "flow del failed"
+wait_for "[ \"\$(direct_to)\" = -1 ]" 5 || fail "h1 still linked after the rule went: $(ctl nf list | jq -c .nfs)"
+t0=$(ctl stats | jq .totals.tx); sleep 0.3
+[ "$(ctl stats | jq .totals.tx)" -gt $((t0 + 10000)) ] || fail "no traffic after the unlink"
+# (They stay one group: stopping one resets the other, by design.)
+kill -INT "$H1" "$H2"
+stop_daemon "$T/summary7.json" "$T/d7.log"
+[ "$(jq .totals.quarantines "$T/summary7.json")" = 0 ] || fail "an NF was quarantined"
+
+echo "PASS: direct handoff byte-exact through 3 NFs; a killed member takes its group down, nothing lost, the chain relinks; a hostile linked NF hurts nobody; repeated services and joining chains take every hop once; flow rules' chains link too"

@@ -285,6 +285,42 @@ START_TEST(test_full_table)
 }
 END_TEST
 
+static void
+count_chain(const struct nfv_chain *c, void *arg)
+{
+	unsigned int *seen = arg;
+
+	/* chain_of("nf:N,port:0") for rule N: each once */
+	ck_assert_uint_eq(c->nhops, 2);
+	ck_assert_uint_eq(c->hop[0].type, HOP_NF);
+	ck_assert_uint_lt(c->hop[0].id, 8);
+	ck_assert_uint_eq(seen[c->hop[0].id], 0);
+	seen[c->hop[0].id]++;
+}
+
+/* nfv_flow_foreach_chain() visits the chain of every rule, once, and no
+ * deleted one (what --direct links are planned from). */
+START_TEST(test_foreach_chain)
+{
+	unsigned int seen[8] = { 0 }, i;
+	struct nfv_flow_key k[4];
+	char sport[12], spec[32];
+	struct nfv_chain c;
+
+	for (i = 1; i <= 4; i++) {
+		snprintf(sport, sizeof(sport), "%u", i);
+		snprintf(spec, sizeof(spec), "nf:%u,port:0", i);
+		c = chain_of(spec);
+		k[i - 1] = key_of("udp", "10.4.0.1", sport, "10.4.0.2", "9");
+		ck_assert_int_eq(nfv_flow_add(&ft, &k[i - 1], &c), 0);
+	}
+	ck_assert_int_eq(nfv_flow_del(&ft, &k[2]), 0);
+	nfv_flow_foreach_chain(&ft, count_chain, seen);
+	ck_assert_uint_eq(seen[1] + seen[2] + seen[4], 3);
+	ck_assert_uint_eq(seen[3], 0);
+}
+END_TEST
+
 /* --port-chain: a port's misses follow its own chain; rules still win. */
 START_TEST(test_port_chain_for_misses)
 {
@@ -502,6 +538,7 @@ main(void)
 	tcase_add_test(tc, test_bulk_longer_than_lookup_max);
 	tcase_add_test(tc, test_deleted_chain_kept_while_packets_follow_it);
 	tcase_add_test(tc, test_full_table);
+	tcase_add_test(tc, test_foreach_chain);
 	tcase_add_test(tc, test_port_chain_for_misses);
 	tcase_add_test(tc, test_rules_from_nf_messages);
 	tcase_add_test(tc, test_chain_specs);
