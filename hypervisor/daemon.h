@@ -27,6 +27,7 @@
 #include "unixsock.h"
 
 #define NFV_BURST 128u	/* port RX, NF TX ring and port TX bursts (docs/DESIGN.md) */
+#define NFV_IDLE_SLEEP_MAX_US 10000u	/* --idle-sleep-us at most */
 #define NFV_MAX_PORTS 16u		/* NetLib's NETLIB_PORT_MAX + 1 */
 #define NFV_MAX_DOMAINS 8u		/* trust domains, the default one included */
 #define NFV_MAX_RULES 4096u
@@ -195,6 +196,7 @@ struct nfv_config {
 	int wait_chain;			/* poll ports only once the chain runs */
 	int direct;			/* --direct: NF-to-NF handoff in a domain */
 	unsigned int tx_hold_us;	/* --tx-hold-us: how long a port may stall */
+	unsigned int idle_sleep_us;	/* --idle-sleep-us: longest worker sleep; 0 polls */
 	int json_stats;
 };
 
@@ -207,6 +209,8 @@ struct nfv_totals {
 	uint64_t reclaims;		/* slots emptied after their peer left */
 	uint64_t reclaim_us_max;	/* longest peer-gone -> all-back time */
 	uint64_t reclaim_us_sum;
+	uint64_t sleeps;		/* --idle-sleep-us: times the worker slept */
+	uint64_t slept_ns;		/* and for how long in all */
 };
 
 struct nfv_daemon;
@@ -244,6 +248,7 @@ struct nfv_daemon {
 	struct nfv_totals tot;
 	uint64_t last_activity_ns;	/* worker: input or NF output last seen */
 	int active;			/* worker: some since the last look */
+	uint32_t sleep_ns;		/* worker: its next idle sleep (--idle-sleep-us) */
 	/* mailbox: control thread -> worker, one call at a time */
 	nfv_worker_fn call_fn;		/* atomic; NULL when empty */
 	void *call_arg;

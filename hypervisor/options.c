@@ -70,11 +70,15 @@ nfv_usage(FILE *out, const char *prog)
 "      --direct              let NFs of one domain hand packets straight to the\n"
 "                            next NF of their chain (single-instance services);\n"
 "                            NFs so linked share fate: when one leaves, the\n"
-"                            others of its group are quarantined and must restart\n"
+"                            others of its group are reset and must restart\n"
 "      --tx-hold-us US       a port whose peer takes no packet keeps what it\n"
 "                            holds for up to US microseconds, the intake paused\n"
 "                            meanwhile, before dropping it (default 5000;\n"
 "                            0: drop what the port does not take at once)\n"
+"      --idle-sleep-us US    let the worker sleep when it finds no work, up to US\n"
+"                            microseconds at a time, 0..10000 (default 0: it\n"
+"                            polls without pause); saves a core on a quiet\n"
+"                            host, adds up to US to a packet after a lull\n"
 "      --stop-when-idle MS   exit once no packet moved for MS ms and nothing is in\n"
 "                            flight (for finite inputs such as pcap files)\n"
 "  -i, --stats-interval SEC  print live statistics every SEC seconds, e.g. 1 or 0.5,\n"
@@ -421,7 +425,7 @@ parse_service_policy(struct nfv_config *c, const char *arg, const char **why)
 
 enum { OPT_REGION = 256, OPT_SLOTS, OPT_RING, OPT_BUF, OPT_WAIT, OPT_DIRECT, OPT_IDLE, OPT_SUMMARY,
        OPT_PORT_DOMAIN, OPT_CONFIG, OPT_SERVICE_POLICY, OPT_FLOW_TIMEOUT, OPT_PORT_CHAIN, OPT_SOCKET_GROUP,
-       OPT_TX_HOLD };
+       OPT_TX_HOLD, OPT_IDLE_SLEEP };
 
 /* --socket-group GROUP: a group name or number. */
 static int
@@ -547,6 +551,7 @@ nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 		{ "wait-chain", no_argument, NULL, OPT_WAIT },
 		{ "direct", no_argument, NULL, OPT_DIRECT },
 		{ "tx-hold-us", required_argument, NULL, OPT_TX_HOLD },
+		{ "idle-sleep-us", required_argument, NULL, OPT_IDLE_SLEEP },
 		{ "stop-when-idle", required_argument, NULL, OPT_IDLE },
 		{ "stats-interval", required_argument, NULL, 'i' },
 		{ "summary", required_argument, NULL, OPT_SUMMARY },
@@ -641,6 +646,10 @@ nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 		case OPT_TX_HOLD:
 			if (parse_uint(optarg, 1000000, &c->tx_hold_us) < 0)
 				bad = "--tx-hold-us: expected microseconds, 0..1000000";
+			break;
+		case OPT_IDLE_SLEEP:
+			if (parse_uint(optarg, NFV_IDLE_SLEEP_MAX_US, &c->idle_sleep_us) < 0)
+				bad = "--idle-sleep-us: expected microseconds, 0..10000";
 			break;
 		case OPT_IDLE:
 			if (parse_uint(optarg, 3600000, &c->stop_idle_ms) < 0 || c->stop_idle_ms == 0)

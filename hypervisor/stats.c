@@ -194,6 +194,14 @@ copies_json(struct nfv_daemon *d)
 	return arr;
 }
 
+/* --idle-sleep-us: how often and how long the worker slept. */
+static json_t *
+worker_sleep_json(const struct nfv_daemon *d)
+{
+	return json_pack("{s:I, s:I}", "sleeps", (json_int_t)NFV_STAT_GET(d->tot.sleeps),
+			 "slept_ms", (json_int_t)(NFV_STAT_GET(d->tot.slept_ns) / 1000000u));
+}
+
 json_t *
 nfv_stats_status(struct nfv_daemon *d)
 {
@@ -206,8 +214,8 @@ nfv_stats_status(struct nfv_daemon *d)
 			running += __atomic_load_n(&d->dom[i]->nf[s].state, __ATOMIC_ACQUIRE) ==
 				   NF_RUNNING;
 	nfv_chain_format(&d->ft.chain[NFV_DEFAULT_CHAIN], chain, sizeof(chain));
-	r = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:b, s:I, s:I, s:s, s:s, s:o, s:o,"
-			 " s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}}",
+	r = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:b, s:I, s:I, s:I, s:s, s:s, s:o, s:o,"
+			 " s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:o}",
 			 "version", PACKAGE_VERSION,
 			 "pid", (json_int_t)getpid(),
 			 "uptime_s", (json_int_t)((nfv_now_ns() - d->start_ns) / 1000000000u),
@@ -218,6 +226,7 @@ nfv_stats_status(struct nfv_daemon *d)
 			 "direct", d->cfg.direct,
 			 "window", (json_int_t)d->capacity,
 			 "tx_hold_us", (json_int_t)d->cfg.tx_hold_us,
+			 "idle_sleep_us", (json_int_t)d->cfg.idle_sleep_us,
 			 "domain", d->hd->dom.name,
 			 "attach_socket", d->hd->sock_path,
 			 "pool", pool_json(d->hd),
@@ -229,7 +238,8 @@ nfv_stats_status(struct nfv_daemon *d)
 			 "copies", (json_int_t)NFV_STAT_GET(d->tot.copies),
 			 "host_doorbells",
 			 "data", (json_int_t)NFV_STAT_GET(d->hd->host_doorbells[NFV_VEC_DATA]),
-			 "ctl", (json_int_t)NFV_STAT_GET(d->hd->host_doorbells[NFV_VEC_CTL]));
+			 "ctl", (json_int_t)NFV_STAT_GET(d->hd->host_doorbells[NFV_VEC_CTL]),
+			 "worker_sleep", worker_sleep_json(d));
 	return r ?: json_object();
 }
 
@@ -377,7 +387,8 @@ nfv_stats_all(struct nfv_daemon *d)
 	for (i = 0; i < NFV_REJECT_MAX; i++)
 		json_object_set_new(rejects, nfv_reject_name(i),
 				    json_integer((json_int_t)NFV_STAT_GET(d->tot.rejects[i])));
-	r = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:o, s:o, s:o, s:O, s:O, s:{s:I, s:I, s:I}}",
+	r = json_pack("{s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:o, s:o, s:o, s:o, s:o, s:O, s:O, s:{s:I, s:I, s:I},"
+		      " s:o}",
 		      "totals",
 		      "rx", (json_int_t)NFV_STAT_GET(d->tot.rx),
 		      "tx", (json_int_t)NFV_STAT_GET(d->tot.tx),
@@ -392,7 +403,8 @@ nfv_stats_all(struct nfv_daemon *d)
 		      "reclaims",
 		      "count", (json_int_t)NFV_STAT_GET(d->tot.reclaims),
 		      "max_us", (json_int_t)NFV_STAT_GET(d->tot.reclaim_us_max),
-		      "total_us", (json_int_t)NFV_STAT_GET(d->tot.reclaim_us_sum));
+		      "total_us", (json_int_t)NFV_STAT_GET(d->tot.reclaim_us_sum),
+		      "worker_sleep", worker_sleep_json(d));
 	json_decref(ports);
 	json_decref(nfs);
 	return r ?: json_object();

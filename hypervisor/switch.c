@@ -10,6 +10,8 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -1084,6 +1086,35 @@ idle_done(struct nfv_daemon *d)
 	return 1;
 }
 
+/*
+ * --idle-sleep-us: after a housekeeping period (HOUSEKEEP_EVERY rounds, a
+ * few microseconds when there is nothing to do) in which no port received
+ * and no NF returned a packet (@was_active 0), sleep: 1 us at first, twice
+ * as long after each further idle round (each is a housekeeping period
+ * then), up to the option's value.  Work ends it: polling without pause
+ * again, from 1 us at the next lull.  What arrives meanwhile waits in the ports'
+ * receive queues and the NFs' TX rings; NFs that sleep were rung before
+ * (kick() after each burst, sweep_sleepers() in housekeeping).
+ */
+static void
+idle_sleep(struct nfv_daemon *d, int was_active)
+{
+	struct timespec ts = { 0, 0 };
+	uint64_t t0;
+
+	if (was_active) {
+		d->sleep_ns = 0;
+		return;
+	}
+	d->sleep_ns = d->sleep_ns ? RTE_MIN(d->sleep_ns * 2u, d->cfg.idle_sleep_us * 1000u) :
+				    RTE_MIN(1000u, d->cfg.idle_sleep_us * 1000u);
+	ts.tv_nsec = (long)d->sleep_ns;
+	t0 = nfv_now_ns();
+	nanosleep(&ts, NULL);	/* a signal (quit) ends it early */
+	NFV_STAT_ADD(d->tot.sleeps, 1);
+	NFV_STAT_ADD(d->tot.slept_ns, nfv_now_ns() - t0);
+}
+
 void
 nfv_worker_loop(struct nfv_daemon *d)
 {
@@ -1091,6 +1122,9 @@ nfv_worker_loop(struct nfv_daemon *d)
 	uint32_t i, s;
 	uint16_t p;
 
+	/* Sleeps of microseconds, not the default 50 us of timer slack. */
+	if (d->cfg.idle_sleep_us)
+		(void)prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	d->last_activity_ns = nfv_now_ns();
 	while (!d->quit) {
 		rx_ports(d);
@@ -1113,13 +1147,19 @@ nfv_worker_loop(struct nfv_daemon *d)
 			flush_port(d, &d->port[p]);
 		if (d->nlinked)
 			nfv_direct_sweep(d);
-		if (++iter % HOUSEKEEP_EVERY == 0) {
+		/* Asleep (--idle-sleep-us), every wake-up is a housekeeping
+		 * period of its own: one round, then the next sleep. */
+		if (++iter % HOUSEKEEP_EVERY == 0 || d->sleep_ns) {
+			int was_active = d->active;
+
 			housekeep(d);
 			if (idle_done(d)) {
 				RTE_LOG(INFO, NFV_SWITCH, "input idle for %u ms with nothing in flight: stopping\n",
 					d->cfg.stop_idle_ms);
 				d->quit = 1;
 			}
+			if (d->cfg.idle_sleep_us && !d->quit)
+				idle_sleep(d, was_active);
 		}
 	}
 }
