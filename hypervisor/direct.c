@@ -43,6 +43,9 @@ publish_link(struct nfv_nf *nf)
 struct link_plan {
 	const struct nfv_daemon *d;
 	struct nfv_nf *next[NFV_MAX_SERVICE + 1];	/* by service id */
+	uint16_t claimed_by[NFV_MAX_SERVICE + 1];	/* by service id: the one
+							 * service that may hand to it */
+	int sticky;			/* only the links already made */
 };
 
 /* The single instance of service @id, or NULL. */
@@ -58,10 +61,14 @@ only_instance(const struct nfv_daemon *d, uint16_t id)
 }
 
 /*
- * Chain @c's NF hops that follow one another: the first NF hop after a
- * service that is the single instance of its own, in the same domain and
- * running, is what that service's instance hands packets to, unless an
- * earlier chain of the plan decided it.
+ * Chain @c's NF hops that follow one another, service A then B: B is
+ * claimed for A, unless an earlier chain of the plan claimed it for
+ * another service or A is replicated (never linked), and even if A or B
+ * has no instance yet, so that a later chain cannot take B from A meanwhile
+ * (a PEER ring has one producer for good).  A's instance hands packets to
+ * B's where both are single, in one domain and running, unless an earlier
+ * chain decided A's.  A pair that cannot ever link (A's instance is fixed
+ * to another NF, or another NF is linked to B's) claims nothing.
  */
 static void
 plan_chain(const struct nfv_chain *c, void *arg)
@@ -74,10 +81,18 @@ plan_chain(const struct nfv_chain *c, void *arg)
 		struct nfv_nf *from, *to;
 
 		if (c->hop[h].type != HOP_NF || c->hop[h + 1].type != HOP_NF || a == b ||
-		    a > NFV_MAX_SERVICE || pl->next[a])
+		    a == 0 || a > NFV_MAX_SERVICE || b == 0 || b > NFV_MAX_SERVICE ||
+		    pl->next[a] || (pl->claimed_by[b] && pl->claimed_by[b] != a) ||
+		    pl->d->svc[a].n > 1)
 			continue;
 		from = only_instance(pl->d, a);
 		to = only_instance(pl->d, b);
+		if ((from && from->link_fixed && from->link_fixed != to) ||
+		    (to && to->link_from && to->link_from != from))
+			continue;
+		if (pl->sticky && !(from && from->link_fixed))
+			continue;
+		pl->claimed_by[b] = a;
 		if (from && to && to->hd == from->hd && running(to))
 			pl->next[a] = to;
 	}
@@ -85,10 +100,11 @@ plan_chain(const struct nfv_chain *c, void *arg)
 
 /*
  * Where each NF should hand its packets, from the chains in this order:
- * the default chain, the ports' chains, the flow rules' chains (in no set
- * order).  An NF hands packets to one NF at most; a chain that disagrees
- * with its link follows it only where they agree (nfv_direct_run() checks
- * every packet).
+ * the default chain, the ports' chains, then the flow rules' chains, whose
+ * order changes as rules come and go: those that keep a link already made
+ * first, then the others.  An NF hands packets to one NF at most; a chain
+ * that disagrees with its link follows it only where they agree
+ * (nfv_direct_run() checks every packet).
  */
 static void
 plan_links(const struct nfv_daemon *d, struct link_plan *pl)
@@ -101,6 +117,11 @@ plan_links(const struct nfv_daemon *d, struct link_plan *pl)
 	for (p = 0; p < d->nports && p < NFV_FLOW_MAX_PORTS; p++)
 		if (d->ft.port_chain[p] != NFV_DEFAULT_CHAIN)
 			plan_chain(&d->ft.chain[d->ft.port_chain[p]], pl);
+	if (d->ft.nrules == 0)
+		return;
+	pl->sticky = 1;
+	nfv_flow_foreach_chain(&d->ft, plan_chain, pl);
+	pl->sticky = 0;
 	nfv_flow_foreach_chain(&d->ft, plan_chain, pl);
 }
 

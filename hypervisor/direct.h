@@ -68,6 +68,26 @@ nfv_direct_run(const struct nfv_daemon *d, const struct nfv_chain *c, unsigned i
 void nfv_direct_relink(struct nfv_daemon *d);
 
 /**
+ * A flow rule whose chain is @c came or went: ask for the links to be
+ * redone (nfv_direct_relink(), at the next housekeeping) if that chain can
+ * make one, an NF hop followed by another.  Rules of other shapes, the
+ * common case when an NF installs many, cost no relink.
+ */
+static inline void
+nfv_direct_rule_changed(struct nfv_daemon *d, const struct nfv_chain *c)
+{
+	unsigned int h;
+
+	if (!d->cfg.direct || !c)
+		return;
+	for (h = 0; h + 1 < c->nhops && h + 1 < NFV_MAX_HOPS; h++)
+		if (c->hop[h].type == HOP_NF && c->hop[h + 1].type == HOP_NF) {
+			d->relink = 1;
+			return;
+		}
+}
+
+/**
  * @nf is leaving: unlink it and reset every other NF of its group.
  * Call before its buffers are taken back (detach_nf(), which also asks
  * for the links to be redone).

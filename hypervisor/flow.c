@@ -184,6 +184,16 @@ nfv_flow_list(const struct nfv_flow_table *ft, struct nfv_flow_rule *out, uint32
 	return n;
 }
 
+const struct nfv_chain *
+nfv_flow_find(const struct nfv_flow_table *ft, const struct nfv_flow_key *key)
+{
+	void *data;
+
+	if (rte_hash_lookup_data(ft->h, key, &data) < 0)
+		return NULL;
+	return &ft->chain[(uintptr_t)data];
+}
+
 void
 nfv_flow_foreach_chain(const struct nfv_flow_table *ft,
 		       void (*fn)(const struct nfv_chain *c, void *arg), void *arg)

@@ -112,6 +112,10 @@ nfv_flow_put(struct nfv_flow_table *ft, uint16_t id)
  */
 uint32_t nfv_flow_list(const struct nfv_flow_table *ft, struct nfv_flow_rule *out, uint32_t max);
 
+/** The chain of the rule for @key, or NULL if it has none. */
+const struct nfv_chain *nfv_flow_find(const struct nfv_flow_table *ft,
+				      const struct nfv_flow_key *key);
+
 /** Call @fn with the chain of every rule, and @arg (in no set order). */
 void nfv_flow_foreach_chain(const struct nfv_flow_table *ft,
 			    void (*fn)(const struct nfv_chain *c, void *arg), void *arg);

@@ -13,6 +13,7 @@
 
 #include "ctl.h"
 #include "daemon.h"
+#include "direct.h"
 
 #define CALL_TIMEOUT_MS 2000u
 
@@ -30,7 +31,8 @@ do_add(struct nfv_daemon *d, void *arg)
 	struct flow_op *op = arg;
 
 	op->ret = nfv_flow_add(&d->ft, &op->key, &op->chain);
-	d->relink = 1;	/* --direct links follow rules' chains too */
+	if (op->ret == 0)
+		nfv_direct_rule_changed(d, &op->chain);
 }
 
 static void
@@ -38,8 +40,8 @@ do_del(struct nfv_daemon *d, void *arg)
 {
 	struct flow_op *op = arg;
 
+	nfv_direct_rule_changed(d, nfv_flow_find(&d->ft, &op->key));
 	op->ret = nfv_flow_del(&d->ft, &op->key);
-	d->relink = 1;
 }
 
 static void
@@ -49,7 +51,8 @@ do_flush(struct nfv_daemon *d, void *arg)
 
 	op->nrules = d->ft.nrules;
 	nfv_flow_flush(&d->ft);
-	d->relink = 1;
+	if (d->cfg.direct && op->nrules)
+		d->relink = 1;
 	op->ret = 0;
 }
 

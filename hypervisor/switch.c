@@ -434,7 +434,7 @@ to_hop(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, unsigned int 
  * stalls (flush_port() holds them), and however many ports feed that peer,
  * the others, which send nothing there, keep their reserves.  With two
  * ports that is half the window each; with more, what is not reserved is
- * shared, and no port holds more than half.
+ * shared, and no port holds more than about half (the reserves round down).
  */
 static unsigned int
 admit_budget(const struct nfv_daemon *d, const struct nfv_hdomain *hd, uint16_t port)
@@ -897,10 +897,14 @@ ctl_flow(struct nfv_daemon *d, struct nfv_nf *nf, const struct nfv_ctl_msg *m)
 	ret = nfv_flow_from_msg(m, d->nports, &key, &chain);
 	if (ret < 0)
 		return ret;
-	d->relink = 1;	/* --direct links follow rules' chains too */
-	if (m->type == NFV_CTL_FLOW_DEL)
+	if (m->type == NFV_CTL_FLOW_DEL) {
+		nfv_direct_rule_changed(d, nfv_flow_find(&d->ft, &key));
 		return nfv_flow_del(&d->ft, &key);
-	return nfv_flow_add(&d->ft, &key, &chain);
+	}
+	ret = nfv_flow_add(&d->ft, &key, &chain);
+	if (ret == 0)
+		nfv_direct_rule_changed(d, &chain);
+	return ret;
 }
 
 /*

@@ -133,11 +133,14 @@ wait_for "nfs_running 1" 20 || fail "fwd did not register: $(ctl nf list)"
 wait_for "[ \$(P 3 tx_pkts) -gt 20000 ]" 30 ||
 	fail "no traffic out of the memif port: $(ctl stats | jq -c .ports)"
 kill -STOP "$TP"
-sleep 0.4
-a1=$(($(P 0 rx_pkts) + $(P 1 rx_pkts))); b1=$(P 2 tx_pkts); held=$(P 3 tx_held); sleep 0.2
-a2=$(($(P 0 rx_pkts) + $(P 1 rx_pkts))); b2=$(P 2 tx_pkts); d2=$(P 3 tx_dropped)
-f01=$(($(P 0 in_flight) + $(P 1 in_flight)))
+sleep 0.3
+# One snapshot a sample: the freeze must stay well within the 1 s hold.
+s1=$(ctl stats); sleep 0.2; s2=$(ctl stats)
 kill -CONT "$TP"
+Q() { echo "$1" | jq ".ports[] | select(.id == $2) | .$3"; }
+a1=$(($(Q "$s1" 0 rx_pkts) + $(Q "$s1" 1 rx_pkts))); b1=$(Q "$s1" 2 tx_pkts); held=$(Q "$s1" 3 tx_held)
+a2=$(($(Q "$s2" 0 rx_pkts) + $(Q "$s2" 1 rx_pkts))); b2=$(Q "$s2" 2 tx_pkts); d2=$(Q "$s2" 3 tx_dropped)
+f01=$(($(Q "$s2" 0 in_flight) + $(Q "$s2" 1 in_flight)))
 note "in flight from ports 0 and 1: $f01"
 [ "$f01" -ge "$held" ] && [ "$f01" -le $((2048 - 2 * 341)) ] ||
 	fail "ports 0 and 1 have $f01 packets in flight: want at least the $held port 3 holds, at most the window less two reserves"
