@@ -424,9 +424,9 @@ all_lent(const struct nfv_daemon *d)
 void
 nfv_stats_live(struct nfv_daemon *d, FILE *out)
 {
-	static uint64_t last_ns, last_rx, last_tx;
+	static uint64_t last_ns, last_rx, last_tx, last_slept;
 	uint64_t now = nfv_now_ns(), rx = NFV_STAT_GET(d->tot.rx);
-	uint64_t tx = NFV_STAT_GET(d->tot.tx);
+	uint64_t tx = NFV_STAT_GET(d->tot.tx), slept = NFV_STAT_GET(d->tot.slept_ns);
 	double dt = last_ns ? (double)(now - last_ns) / 1e9 : 0;
 
 	uint32_t held = 0;
@@ -435,11 +435,15 @@ nfv_stats_live(struct nfv_daemon *d, FILE *out)
 	for (p = 0; p < d->nports; p++)
 		held += port_held(&d->port[p]);
 	fprintf(out, "[%7.1fs] rx %" PRIu64 " (%.1f kpps)  tx %" PRIu64 " (%.1f kpps)  dropped %"
-		PRIu64 "  lent %u  tx held %u  copies %" PRIu64 "\n",
+		PRIu64 "  lent %u  tx held %u  copies %" PRIu64,
 		(double)(now - d->start_ns) / 1e9, rx, dt > 0 ? (double)(rx - last_rx) / dt / 1e3 : 0.0,
 		tx, dt > 0 ? (double)(tx - last_tx) / dt / 1e3 : 0.0, total_drops(&d->tot),
 		all_lent(d), held, NFV_STAT_GET(d->tot.copies));
+	if (d->cfg.idle_sleep_us && dt > 0)
+		fprintf(out, "  worker asleep %.0f %%", (double)(slept - last_slept) / 1e7 / dt);
+	fputc('\n', out);
 	fflush(out);
+	last_slept = slept;
 	last_ns = now;
 	last_rx = rx;
 	last_tx = tx;

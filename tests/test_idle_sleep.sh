@@ -3,7 +3,8 @@
 # Integration: nfvisord --idle-sleep-us.
 #  1. With nothing to receive, the worker that polls without pause (the
 #     default) uses a whole core; with --idle-sleep-us 1000 it sleeps and
-#     uses a small share of one, and `nfvctl status` counts its sleeps.
+#     uses a small share of one; `nfvctl status` counts its sleeps and the
+#     live statistics (-i) show it asleep.
 #  2. Traffic after a lull: the worker sleeps while --wait-chain waits for
 #     the NF, then forwards a pcap of mixed sizes byte-exact, nothing lost.
 #  3. Bad values are refused with one line and exit status 2.
@@ -40,13 +41,15 @@ idle_cpu poll
 poll=$cpu
 [ "$(echo "$st" | jq -c '[.idle_sleep_us, .worker_sleep.sleeps]')" = "[0,0]" ] ||
 	fail "the default worker slept: $(echo "$st" | jq -c '{idle_sleep_us, worker_sleep}')"
-idle_cpu sleep --idle-sleep-us 1000
+idle_cpu sleep --idle-sleep-us 1000 -i 0.5
 note "idle worker: $poll % of a core polling, $cpu % with --idle-sleep-us 1000 ($(echo "$st" | jq -c .worker_sleep))"
 [ "$cpu" -le 20 ] || fail "the worker used $cpu % of a core with nothing to do and --idle-sleep-us 1000"
 [ "$poll" -ge $((cpu * 3)) ] || fail "polling used $poll %, sleeping $cpu %: sleeping saved little"
 [ "$(echo "$st" | jq .idle_sleep_us)" = 1000 ] || fail "status does not show the option: $st"
 [ "$(echo "$st" | jq .worker_sleep.sleeps)" -gt 100 ] ||
 	fail "status counts $(echo "$st" | jq .worker_sleep.sleeps) sleeps in 2.5 s idle"
+grep -Eq 'worker asleep (9[0-9]|100) %' "$T/sleep.log" ||
+	fail "the live statistics do not show the worker asleep: $(grep -m2 rx "$T/sleep.log")"
 
 # ---- 2: traffic after a lull
 N=20000
