@@ -68,6 +68,8 @@ bad "region too small" --region-size 2M
 bad "port 0: domain nope does not exist" --port-domain 0=nope
 bad "bad option --no-such-option" --no-such-option
 bad "option --slots needs a value" --slots
+for v in x -1 1000001; do bad "--tx-hold-us: expected microseconds, 0..1000000" --tx-hold-us "$v"; done
+for v in x -1 10001 1.5; do bad "--idle-sleep-us: expected microseconds, 0..10000" --idle-sleep-us "$v"; done
 
 # 6. --summary is checked at start-up; the check leaves no file behind.
 bad "--summary $T/nodir/s.json: cannot create: No such file or directory" --summary "$T/nodir/s.json"
