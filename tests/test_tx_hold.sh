@@ -65,6 +65,29 @@ start_chain() {
 		fail "no traffic out of the memif port: $(ctl stats | jq -c .ports)"
 }
 
+# frozen INS OTHER OUT: freeze the peer of port OUT, and from one stats
+# snapshot each, 0.2 s apart (the freeze stays well within a 1 s hold):
+# what ports INS received (a1, a2), port OTHER sent (b1, b2), OUT held (held)
+# and dropped (d2), and what INS have in flight (fin).  Then check that
+# INS stopped, OTHER kept forwarding and OUT dropped nothing.
+Q() { echo "$1" | jq ".ports[] | select(.id == $2) | .$3"; }
+sum() { local s=$1 f=$2 p t=0; shift 2; for p in "$@"; do t=$((t + $(Q "$s" "$p" "$f"))); done; echo $t; }
+frozen() {
+	local ins=$1 other=$2 out=$3 s1 s2
+	kill -STOP "$TP"
+	sleep 0.3
+	s1=$(ctl stats); sleep 0.2; s2=$(ctl stats)
+	kill -CONT "$TP"
+	# shellcheck disable=SC2086
+	a1=$(sum "$s1" rx_pkts $ins); a2=$(sum "$s2" rx_pkts $ins); fin=$(sum "$s2" in_flight $ins)
+	b1=$(Q "$s1" "$other" tx_pkts); b2=$(Q "$s2" "$other" tx_pkts)
+	held=$(Q "$s1" "$out" tx_held); d2=$(Q "$s2" "$out" tx_dropped)
+	note "peer of port $out frozen: it holds $held, ports $ins received $((a2 - a1)) (in flight $fin) and port $other forwarded $((b2 - b1)) in 0.2 s, $d2 dropped"
+	[ "$a2" = "$a1" ] || fail "ports $ins kept receiving ($a1 -> $a2) while their packets waited at port $out"
+	[ "$((b2 - b1))" -gt 10000 ] || fail "port $other waited behind port $out's peer: $((b2 - b1)) forwarded in 0.2 s"
+	[ "$d2" = 0 ] || fail "port $out dropped $d2 packets during a stall shorter than its hold"
+}
+
 # ---- 1: a hold longer than the stall loses nothing
 start_peer
 start_chain hold 1 --chain nf:1,port:1 --tx-hold-us 1000000
@@ -101,17 +124,9 @@ stop_peer
 start_peer
 rm -rf "$RUN"
 start_chain hol 2 --chain nf:1,port:2 --port-chain 1=nf:1,port:1 --tx-hold-us 1000000
-kill -STOP "$TP"
-sleep 0.4
-a1=$(P 0 rx_pkts); b1=$(P 1 tx_pkts); held=$(P 2 tx_held); sleep 0.2
-a2=$(P 0 rx_pkts); b2=$(P 1 tx_pkts); d2=$(P 2 tx_dropped)
-kill -CONT "$TP"
-note "peer of port 2 frozen: it holds $held, port 0 received $((a2 - a1)) and port 1 forwarded $((b2 - b1)) in 0.2 s, $d2 dropped"
+frozen 0 1 2
 [ "$held" -gt 0 ] && [ "$held" -le 1024 ] ||
 	fail "port 2 holds $held packets: none, or more than port 0's half of the window (1024)"
-[ "$a2" = "$a1" ] || fail "port 0 kept receiving ($a1 -> $a2) while its packets waited at port 2"
-[ "$((b2 - b1))" -gt 10000 ] || fail "port 1 waited behind port 2's peer: $((b2 - b1)) forwarded in 0.2 s"
-[ "$d2" = 0 ] || fail "port 2 dropped $d2 packets during a stall shorter than its hold"
 kill -INT "$F"
 stop_daemon "$T/hol.json" "$T/hol.log"
 stop_peer
@@ -123,24 +138,11 @@ stop_peer
 start_peer
 rm -rf "$RUN"
 start_chain res 3 --chain nf:1,port:3 --port-chain 2=nf:1,port:2 --tx-hold-us 1000000
-kill -STOP "$TP"
-sleep 0.3
-# One snapshot a sample: the freeze must stay well within the 1 s hold.
-s1=$(ctl stats); sleep 0.2; s2=$(ctl stats)
-kill -CONT "$TP"
-Q() { echo "$1" | jq ".ports[] | select(.id == $2) | .$3"; }
-a1=$(($(Q "$s1" 0 rx_pkts) + $(Q "$s1" 1 rx_pkts))); b1=$(Q "$s1" 2 tx_pkts); held=$(Q "$s1" 3 tx_held)
-a2=$(($(Q "$s2" 0 rx_pkts) + $(Q "$s2" 1 rx_pkts))); b2=$(Q "$s2" 2 tx_pkts); d2=$(Q "$s2" 3 tx_dropped)
-f01=$(($(Q "$s2" 0 in_flight) + $(Q "$s2" 1 in_flight)))
-note "in flight from ports 0 and 1: $f01"
-[ "$f01" -ge "$held" ] && [ "$f01" -le $((2048 - 2 * 341)) ] ||
-	fail "ports 0 and 1 have $f01 packets in flight: want at least the $held port 3 holds, at most the window less two reserves"
-note "peer of port 3 frozen: it holds $held, ports 0 and 1 received $((a2 - a1)) and port 2 forwarded $((b2 - b1)) in 0.2 s, $d2 dropped"
+frozen "0 1" 2 3
 [ "$held" -gt 1024 ] && [ "$held" -le $((2048 - 2 * 341)) ] ||
 	fail "port 3 holds $held packets: want more than one port's half, at most the window less the reserves of ports 2 and 3"
-[ "$a2" = "$a1" ] || fail "ports 0 and 1 kept receiving ($a1 -> $a2) while their packets waited at port 3"
-[ "$((b2 - b1))" -gt 10000 ] || fail "port 2 waited behind port 3's peer: $((b2 - b1)) forwarded in 0.2 s"
-[ "$d2" = 0 ] || fail "port 3 dropped $d2 packets during a stall shorter than its hold"
+[ "$fin" -ge "$held" ] && [ "$fin" -le $((2048 - 2 * 341)) ] ||
+	fail "ports 0 and 1 have $fin packets in flight: want at least the $held port 3 holds, at most the window less two reserves"
 kill -INT "$F"
 stop_daemon "$T/res.json" "$T/res.log"
 stop_peer
