@@ -159,6 +159,7 @@ struct nfv_hdomain {
 	 * that lost a member, held until they have stopped (nfv_group_reset()) */
 	uint32_t *limbo;		/* per buffer at most */
 	uint32_t nlimbo;
+	uint16_t nports;		/* ports that receive into it */
 	uint64_t limbo_tsc;		/* when the last one came */
 };
 

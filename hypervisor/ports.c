@@ -57,6 +57,7 @@ port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, int *no_close,
 		*why = port_why;
 		return -ENOENT;
 	}
+	p->hd->nports++;	/* admit_budget() */
 	ret = rte_eth_dev_info_get(id, &info);
 	if (ret < 0)
 		return port_failed(p, "device info", ret, why);

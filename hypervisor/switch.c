@@ -65,13 +65,28 @@ pkt_done(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf)
 	d->admitted[meta->in_port]--;
 }
 
-COLD void
-drop(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, enum nfv_pkt_drop why)
+/* The packet in @buf is dropped for @why: counted, and done with.  Its
+ * buffer stays ours (free_buf()). */
+static void
+count_drop(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, enum nfv_pkt_drop why)
 {
 	NFV_STAT_ADD(d->tot.drops[why], 1);
 	pkt_done(d, hd, buf);
+}
+
+/* Buffer @buf, which we hold, back to @hd's pool. */
+static void
+free_buf(struct nfv_hdomain *hd, uint32_t buf)
+{
 	nfv_owner_release(&hd->dom.owner, buf);
 	rte_pktmbuf_free(nfv_pool_mbuf(&hd->dom.pool, buf));
+}
+
+COLD void
+drop(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, enum nfv_pkt_drop why)
+{
+	count_drop(d, hd, buf, why);
+	free_buf(hd, buf);
 }
 
 /*
@@ -439,16 +454,12 @@ to_hop(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, unsigned int 
 static unsigned int
 admit_budget(const struct nfv_daemon *d, const struct nfv_hdomain *hd, uint16_t port)
 {
-	uint32_t others = 0, reserve, used;
-	unsigned int nports = 0;
+	uint32_t others = 0, used;
+	uint32_t reserve = hd->nports > 1 ? d->capacity / (2u * (hd->nports - 1u)) : 0;
 	uint16_t p;
 
 	/* A few ports at most: summed here, once per port and round, so
 	 * that a packet's departure is one decrement of a hot array. */
-	for (p = 0; p < d->nports; p++)
-		if (d->port[p].hd == hd)
-			nports++;
-	reserve = nports > 1 ? d->capacity / (2 * (nports - 1)) : 0;
 	for (p = 0; p < d->nports; p++)
 		if (p != port && d->port[p].hd == hd)
 			others += RTE_MAX(d->admitted[p], reserve);
@@ -694,8 +705,7 @@ reclaim_buf(uint32_t buf, void *arg)
 		 * The packet is done with now: its drop counted, its flow and
 		 * window given back (the port it came in through need not
 		 * wait out the grace); only the buffer waits. */
-		NFV_STAT_ADD(rc->d->tot.drops[rc->why], 1);
-		pkt_done(rc->d, hd, buf);
+		count_drop(rc->d, hd, buf, rc->why);
 		hd->limbo[hd->nlimbo++] = buf;
 		return;
 	}
@@ -722,13 +732,10 @@ reclaim_lent(struct nfv_daemon *d, struct nfv_nf *nf, enum nfv_pkt_drop why, int
 static void
 release_limbo(struct nfv_hdomain *hd)
 {
-	uint32_t i, buf;
+	uint32_t i;
 
-	for (i = 0; i < hd->nlimbo; i++) {
-		buf = hd->limbo[i];
-		nfv_owner_release(&hd->dom.owner, buf);
-		rte_pktmbuf_free(nfv_pool_mbuf(&hd->dom.pool, buf));
-	}
+	for (i = 0; i < hd->nlimbo; i++)
+		free_buf(hd, hd->limbo[i]);
 	hd->nlimbo = 0;
 	hd->limbo_tsc = 0;
 }
