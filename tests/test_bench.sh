@@ -24,8 +24,10 @@ echo "$out" | grep -q "64..1518" || fail "no clear error for --sizes 32: $out"
 # What other nfv-bench runs on this machine have, so as not to blame them.
 ours() { comm -13 <(printf '%s\n' "$before") <(ls -d /var/run/dpdk/nfvb* /dev/hugepages/nfvb* 2>/dev/null | sort); }
 before=$(ls -d /var/run/dpdk/nfvb* /dev/hugepages/nfvb* 2>/dev/null | sort)
+# With --idle-sleep-us (passed to nfvisord): its idle worker then uses a
+# small share of a core, where polling it uses all of one.
 "$BENCH" --build-dir "$B" --quick --runs 1 --warmup 0.2 --duration 0.5 \
-	--systems nfvisor,floor-ring,testpmd-io --nfs fwd --chains 1 \
+	--systems nfvisor,floor-ring,testpmd-io --nfs fwd --chains 1 --idle-sleep-us 1000 \
 	--json "$T/bench.json" --plot "$T/bench.png" >"$T/table.txt" 2>"$T/progress.txt" ||
 	{ cat "$T/progress.txt" "$T/table.txt"; fail "nfv-bench failed"; }
 cat "$T/table.txt"
@@ -47,8 +49,12 @@ jq -e 'all(.[];
 	.mpps_min > 0 and .mpps_min <= .mpps_median and .mpps_median <= .mpps_max and
 	.gbps_median > 0 and .runs == 1)' "$J" >/dev/null ||
 	fail "bad throughput entries: $(cat "$J")"
-jq -e '.[] | select(.system == "nfvisor") | .nf == "fwd" and .chain_length == 1 and .direct == true' \
-	"$J" >/dev/null || fail "nfvisor entry is not nf fwd, chain 1, with --direct"
+jq -e '.[] | select(.system == "nfvisor") | .nf == "fwd" and .chain_length == 1 and .direct == true and
+	.idle_sleep_us == 1000' \
+	"$J" >/dev/null || fail "nfvisor entry is not nf fwd, chain 1, with --direct and --idle-sleep-us 1000"
+grep -q "with --direct --idle-sleep-us 1000," "$T/table.txt" || fail "the table does not say --idle-sleep-us"
+jq -e '.[] | select(.system == "nfvisor") | .cpu_idle_pct.daemon < 50' "$J" >/dev/null ||
+	fail "nfvisord idle with --idle-sleep-us 1000 used $(jq '.[] | select(.system == "nfvisor") | .cpu_idle_pct.daemon' "$J") % of a core"
 # Latency at 10, 50, 90 % with positive percentiles, and CPU use.
 jq -e '.[] | select(.system == "nfvisor") |
 	.latency_flat_out_mpps as $f | .latency_max_mpps as $m |
