@@ -250,6 +250,7 @@ struct nfv_daemon {
 	uint64_t last_activity_ns;	/* worker: input or NF output last seen */
 	int active;			/* worker: some since the last look */
 	uint32_t sleep_ns;		/* worker: its next idle sleep (--idle-sleep-us) */
+	int ctl_busy;			/* worker: control work since the last look */
 	/* mailbox: control thread -> worker, one call at a time */
 	nfv_worker_fn call_fn;		/* atomic; NULL when empty */
 	void *call_arg;

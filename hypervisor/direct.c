@@ -270,6 +270,24 @@ nfv_direct_return(struct nfv_daemon *d, struct nfv_hdomain *hd, struct nfv_nf *n
 	return 0;
 }
 
+int
+nfv_direct_pending(const struct nfv_daemon *d)
+{
+	uint32_t i;
+
+	for (i = 0; i < d->nlinked; i++) {
+		const struct nfv_nf *nf = d->linked[i];
+		const struct nfv_region *r = &nf->hd->dom.region;
+		const struct nfv_ring_shm *shm = (const struct nfv_ring_shm *)(r->base +
+			nfv_layout_ring_off(&r->layout, nf->slot, NFV_RING_PEER));
+
+		if (__atomic_load_n(&shm->prod, __ATOMIC_RELAXED) !=
+		    __atomic_load_n(&shm->cons, __ATOMIC_RELAXED))
+			return 1;
+	}
+	return 0;
+}
+
 void
 nfv_direct_sweep(struct nfv_daemon *d)
 {

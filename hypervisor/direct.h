@@ -64,6 +64,13 @@ nfv_direct_run(const struct nfv_daemon *d, const struct nfv_chain *c, unsigned i
 	return (uint8_t)run;
 }
 
+/**
+ * Some NF that another hands packets to has PEER entries waiting: packets
+ * on their way between NFs, which only the worker's sweep (a doorbell to
+ * an NF that sleeps) moves on (nfv_direct_sweep()).
+ */
+int nfv_direct_pending(const struct nfv_daemon *d);
+
 /** Recompute every NF's link (after an NF registered or left, or a rule changed). */
 void nfv_direct_relink(struct nfv_daemon *d);
 

@@ -79,6 +79,7 @@ nfv_usage(FILE *out, const char *prog)
 "                            microseconds at a time, 0..10000 (default 0: it\n"
 "                            polls without pause); saves a core on a quiet\n"
 "                            host, adds up to US to a packet after a lull\n"
+"                            (at most one sleep more on its way back from an NF)\n"
 "      --stop-when-idle MS   exit once no packet moved for MS ms and nothing is in\n"
 "                            flight (for finite inputs such as pcap files)\n"
 "  -i, --stats-interval SEC  print live statistics every SEC seconds, e.g. 1 or 0.5,\n"

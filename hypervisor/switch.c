@@ -942,6 +942,8 @@ process_ctl(struct nfv_daemon *d, struct nfv_nf *nf)
 		nfv_quarantine(d, nf, "CTL ring producer index is corrupt");
 		return;
 	}
+	if (n > 0)
+		d->ctl_busy = 1;	/* its next request comes soon: no sleep */
 	for (i = 0; i < n; i++) {
 		NFV_STAT_ADD(nf->st.ctl_msgs, 1);
 		switch (msgs[i].type) {
@@ -1062,6 +1064,7 @@ housekeep(struct nfv_daemon *d)
 	    (fn = __atomic_exchange_n(&d->call_fn, NULL, __ATOMIC_ACQ_REL)) != NULL) {
 		fn(d, d->call_arg);
 		__atomic_store_n(&d->call_done, 1, __ATOMIC_RELEASE);
+		d->ctl_busy = 1;
 	}
 }
 
@@ -1100,20 +1103,25 @@ idle_done(struct nfv_daemon *d)
 /*
  * --idle-sleep-us: after a housekeeping period (HOUSEKEEP_EVERY rounds, a
  * few microseconds when there is nothing to do) in which no port received
- * and no NF returned a packet (@was_active 0), sleep: 1 us at first, twice
- * as long after each further idle round (each is a housekeeping period
- * then), up to the option's value.  Work ends it: polling without pause
- * again, from 1 us at the next lull.  What arrives meanwhile waits in the ports'
- * receive queues and the NFs' TX rings; NFs that sleep were rung before
- * (kick() after each burst, sweep_sleepers() in housekeeping).
+ * and no NF returned a packet (@was_active 0), no control request or call
+ * came, and no packet waits between linked NFs (--direct: only the
+ * worker's sweep rings the next NF), sleep: 1 us at first, twice as long
+ * after each further idle round (each is a housekeeping period then), up
+ * to the option's value.  Work ends it: polling without pause again, from
+ * 1 us at the next lull.  What arrives meanwhile waits in the ports'
+ * receive queues, the NFs' TX rings and the control rings; NFs that sleep
+ * were rung before (kick() after each burst, sweep_sleepers() in
+ * housekeeping).
  */
 static void
 idle_sleep(struct nfv_daemon *d, int was_active)
 {
 	struct timespec ts = { 0, 0 };
 	uint64_t t0;
+	int busy = d->ctl_busy;
 
-	if (was_active) {
+	d->ctl_busy = 0;
+	if (was_active || busy || (d->nlinked && nfv_direct_pending(d))) {
 		d->sleep_ns = 0;
 		return;
 	}

@@ -7,6 +7,8 @@
 #     live statistics (-i) show it asleep.
 #  2. Traffic after a lull: the worker sleeps while --wait-chain waits for
 #     the NF, then forwards a pcap of mixed sizes byte-exact, nothing lost.
+#     (net_pcap reads its file on demand: it checks that sleeping loses and
+#     reorders nothing, not what a port's queue holds during a sleep.)
 # (Its bad values: tests/test_options.sh.)
 . "$(dirname "$0")/lib.sh"
 need_root_hugepages 160
