@@ -311,8 +311,7 @@ netlib_tx_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts,
 			if (out_room > 0) {
 				direct[nd++] = tx_desc(p, (uint8_t)(p->direct - 1));
 				out_room--;
-				p->held = 0;
-				drops += p->action == NFV_ACT_DROP;
+				p->held = 0;	/* a NEXT: no drop to count */
 				continue;
 			}
 		}

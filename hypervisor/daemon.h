@@ -276,6 +276,11 @@ void nfv_group_reset(struct nfv_daemon *d, struct nfv_nf *nf);
 
 /* hypervisor/flow_ctl.c: nfvctl flow ... */
 int nfv_flow_ctl_register(struct nfv_daemon *d, struct nfv_ctl_server *srv);
+/* A rule added to or deleted from the flow table, its --direct links
+ * redone where its chain may make one (worker thread). */
+int nfv_rule_add(struct nfv_daemon *d, const struct nfv_flow_key *key,
+		 const struct nfv_chain *chain);
+int nfv_rule_del(struct nfv_daemon *d, const struct nfv_flow_key *key);
 
 /* hypervisor/domains.c: trust domains, at start-up and at run time */
 struct nfv_hdomain *nfv_domain_by_name(struct nfv_daemon *d, const char *name);

@@ -270,16 +270,24 @@ nfv_direct_return(struct nfv_daemon *d, struct nfv_hdomain *hd, struct nfv_nf *n
 	return 0;
 }
 
+/* The shared indices of @nf's PEER ring (hostile: compared, never used
+ * as indices). */
+static const struct nfv_ring_shm *
+peer_ring(const struct nfv_nf *nf)
+{
+	const struct nfv_region *r = &nf->hd->dom.region;
+
+	return (const struct nfv_ring_shm *)(r->base +
+		nfv_layout_ring_off(&r->layout, nf->slot, NFV_RING_PEER));
+}
+
 int
 nfv_direct_pending(const struct nfv_daemon *d)
 {
 	uint32_t i;
 
 	for (i = 0; i < d->nlinked; i++) {
-		const struct nfv_nf *nf = d->linked[i];
-		const struct nfv_region *r = &nf->hd->dom.region;
-		const struct nfv_ring_shm *shm = (const struct nfv_ring_shm *)(r->base +
-			nfv_layout_ring_off(&r->layout, nf->slot, NFV_RING_PEER));
+		const struct nfv_ring_shm *shm = peer_ring(d->linked[i]);
 
 		if (__atomic_load_n(&shm->prod, __ATOMIC_RELAXED) !=
 		    __atomic_load_n(&shm->cons, __ATOMIC_RELAXED))
@@ -305,8 +313,7 @@ nfv_direct_sweep(struct nfv_daemon *d)
 		sleep = __atomic_load_n(&nfv_region_slot(r, nf->slot)->sleeping, __ATOMIC_RELAXED);
 		if (!sleep || sleep == nf->kick_seq || !linked_to(nf) || !running(nf))
 			continue;
-		shm = (const struct nfv_ring_shm *)(r->base +
-			nfv_layout_ring_off(&r->layout, nf->slot, NFV_RING_PEER));
+		shm = peer_ring(nf);
 		prod = __atomic_load_n(&shm->prod, __ATOMIC_RELAXED);
 		cons = __atomic_load_n(&shm->cons, __ATOMIC_RELAXED);
 		/*

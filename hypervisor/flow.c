@@ -94,15 +94,25 @@ retire(struct nfv_flow_table *ft, uint32_t id)
 	ft->nrules--;
 }
 
-int
-nfv_flow_del(struct nfv_flow_table *ft, const struct nfv_flow_key *key)
+const struct nfv_chain *
+nfv_flow_find(const struct nfv_flow_table *ft, const struct nfv_flow_key *key)
 {
 	void *data;
 
 	if (rte_hash_lookup_data(ft->h, key, &data) < 0)
+		return NULL;
+	return &ft->chain[(uintptr_t)data];
+}
+
+int
+nfv_flow_del(struct nfv_flow_table *ft, const struct nfv_flow_key *key)
+{
+	const struct nfv_chain *c = nfv_flow_find(ft, key);
+
+	if (!c)
 		return -ENOENT;
 	rte_hash_del_key(ft->h, key);
-	retire(ft, (uint32_t)(uintptr_t)data);
+	retire(ft, (uint32_t)(c - ft->chain));
 	return 0;
 }
 
@@ -182,16 +192,6 @@ nfv_flow_list(const struct nfv_flow_table *ft, struct nfv_flow_rule *out, uint32
 		n++;
 	}
 	return n;
-}
-
-const struct nfv_chain *
-nfv_flow_find(const struct nfv_flow_table *ft, const struct nfv_flow_key *key)
-{
-	void *data;
-
-	if (rte_hash_lookup_data(ft->h, key, &data) < 0)
-		return NULL;
-	return &ft->chain[(uintptr_t)data];
 }
 
 void

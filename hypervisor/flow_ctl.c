@@ -25,14 +25,29 @@ struct flow_op {
 	int ret;
 };
 
+int
+nfv_rule_add(struct nfv_daemon *d, const struct nfv_flow_key *key, const struct nfv_chain *chain)
+{
+	int ret = nfv_flow_add(&d->ft, key, chain);
+
+	if (ret == 0)
+		nfv_direct_rule_changed(d, chain);
+	return ret;
+}
+
+int
+nfv_rule_del(struct nfv_daemon *d, const struct nfv_flow_key *key)
+{
+	nfv_direct_rule_changed(d, nfv_flow_find(&d->ft, key));
+	return nfv_flow_del(&d->ft, key);
+}
+
 static void
 do_add(struct nfv_daemon *d, void *arg)
 {
 	struct flow_op *op = arg;
 
-	op->ret = nfv_flow_add(&d->ft, &op->key, &op->chain);
-	if (op->ret == 0)
-		nfv_direct_rule_changed(d, &op->chain);
+	op->ret = nfv_rule_add(d, &op->key, &op->chain);
 }
 
 static void
@@ -40,8 +55,7 @@ do_del(struct nfv_daemon *d, void *arg)
 {
 	struct flow_op *op = arg;
 
-	nfv_direct_rule_changed(d, nfv_flow_find(&d->ft, &op->key));
-	op->ret = nfv_flow_del(&d->ft, &op->key);
+	op->ret = nfv_rule_del(d, &op->key);
 }
 
 static void

@@ -904,14 +904,9 @@ ctl_flow(struct nfv_daemon *d, struct nfv_nf *nf, const struct nfv_ctl_msg *m)
 	ret = nfv_flow_from_msg(m, d->nports, &key, &chain);
 	if (ret < 0)
 		return ret;
-	if (m->type == NFV_CTL_FLOW_DEL) {
-		nfv_direct_rule_changed(d, nfv_flow_find(&d->ft, &key));
-		return nfv_flow_del(&d->ft, &key);
-	}
-	ret = nfv_flow_add(&d->ft, &key, &chain);
-	if (ret == 0)
-		nfv_direct_rule_changed(d, &chain);
-	return ret;
+	if (m->type == NFV_CTL_FLOW_DEL)
+		return nfv_rule_del(d, &key);
+	return nfv_rule_add(d, &key, &chain);
 }
 
 /*
