@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -49,30 +50,59 @@ bind_replacing_stale(int fd, const struct sockaddr_un *sun)
 	return bind(fd, (const struct sockaddr *)sun, sizeof(*sun)) < 0 ? -errno : 0;
 }
 
+/* Link the listening socket file @tmp into place at @sun, replacing only a
+ * stale file; @tmp goes either way. */
+static int
+publish(const char *tmp, const struct sockaddr_un *sun)
+{
+	int err = 0;
+
+	if (link(tmp, sun->sun_path) < 0) {
+		err = errno == EEXIST ? remove_stale(sun) : -errno;
+		if (!err && link(tmp, sun->sun_path) < 0)
+			err = -errno;
+	}
+	unlink(tmp);
+	return err;
+}
+
 int
 nfv_unix_listen(const char *path, mode_t mode, struct nfv_unix_id *id)
 {
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun = { .sun_family = AF_UNIX }, tmp = { .sun_family = AF_UNIX };
+	const struct sockaddr_un *at = &sun;
 	struct stat st;
-	int fd, err;
+	int fd, n, err;
 
 	if (!path || !*path)
 		return -EINVAL;
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sun.sun_path, path);
+	/* Bound and listening under a name of this process first, then
+	 * linked into place: the file appears only once it accepts
+	 * connections, so a client that waits for it never finds it
+	 * refusing them.  A path too long for the extra name is bound in
+	 * place. */
+	n = snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.%d", path, (int)getpid());
+	if (n > 0 && (size_t)n < sizeof(tmp.sun_path))
+		at = &tmp;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	err = bind_replacing_stale(fd, &sun);
+	err = bind_replacing_stale(fd, at);
 	if (err) {
 		close(fd);
 		return err;
 	}
-	if (chmod(path, mode) < 0 || lstat(path, &st) < 0 || listen(fd, BACKLOG) < 0) {
+	if (chmod(at->sun_path, mode) < 0 || lstat(at->sun_path, &st) < 0 || listen(fd, BACKLOG) < 0) {
 		err = -errno;
 		close(fd);
-		unlink(path);
+		unlink(at->sun_path);
+		return err;
+	}
+	if (at == &tmp && (err = publish(tmp.sun_path, &sun)) < 0) {
+		close(fd);
 		return err;
 	}
 	id->dev = st.st_dev;

@@ -18,7 +18,10 @@ struct nfv_unix_id {
 
 /**
  * Listen on @path (non-blocking, close-on-exec).  The file gets @mode
- * before listen(), so nobody connects under the umask's permissions.
+ * before listen(), so nobody connects under the umask's permissions, and
+ * appears at @path only once the socket listens (it is bound as
+ * "@path.PID", then linked into place), so nobody who waits for it finds
+ * it refusing connections.
  * @param id  filled with the file's identity, for nfv_unix_unlink_own()
  * @return the listening fd, or -errno: -EADDRINUSE (a live server is
  *         there), -ENOTSOCK (@path exists and is not a socket; left alone),

@@ -45,6 +45,11 @@ need_root_hugepages() {
 	command -v jq >/dev/null || skip "needs jq (apt-get install jq)"
 }
 
+# daemon_up: nfvisord in $RUN answers on its control socket.  Its ports,
+# attach sockets and worker are all set up before the control thread
+# serves (the control socket file appears before the attach sockets).
+daemon_up() { [ -S "$RUN/nfvisord.sock" ] && ctl version >/dev/null; }
+
 # start_daemon LOG EAL-ARGS... -- APP-ARGS...: starts nfvisord, sets DPID.
 start_daemon() {
 	local log=$1; shift
@@ -52,7 +57,8 @@ start_daemon() {
 	"$NFVISORD" -l 1 --file-prefix "$PREFIX" --log-level=user*:info "$@" >"$log" 2>&1 &
 	DPID=$!
 	PIDS="$PIDS $DPID"
-	wait_for "[ -S $RUN/nfvisord.sock ]" 20 || { cat "$log"; fail "nfvisord did not start"; }
+	wait_for daemon_up 20 ||
+		{ cat "$log"; fail "nfvisord did not start"; }
 }
 
 # start_nf VAR BINARY ARGS...: starts an NF, stores its PID in VAR.

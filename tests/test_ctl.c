@@ -839,6 +839,52 @@ START_TEST(test_stale_socket_replaced)
 }
 END_TEST
 
+/* Names in tmpdir other than dot files. */
+static int
+dir_entries(void)
+{
+    DIR *d = opendir(tmpdir);
+    struct dirent *e;
+    int n = 0;
+
+    ck_assert_ptr_nonnull(d);
+    while ((e = readdir(d))) {
+        n += e->d_name[0] != '.';
+    }
+    closedir(d);
+    return n;
+}
+
+/* The socket is bound under a staging name and linked into place once it
+ * listens: nothing but the socket stays, and a path with no room for the
+ * staging name is bound in place. */
+START_TEST(test_socket_published_listening)
+{
+    struct sockaddr_un sun;
+    char longest[sizeof sun.sun_path];
+    struct nfv_ctl_server *s = nfv_ctl_server_create(sock_path, 0600);
+    size_t n;
+    int fd;
+
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(dir_entries(), 1);
+    fd = try_connect(sock_path);
+    ck_assert_int_ge(fd, 0);
+    close(fd);
+    nfv_ctl_server_destroy(s);
+    ck_assert_int_eq(dir_entries(), 0);
+
+    n = (size_t)snprintf(longest, sizeof longest, "%s/", tmpdir);
+    memset(longest + n, 'x', sizeof longest - 1 - n);
+    longest[sizeof longest - 1] = '\0';
+    s = nfv_ctl_server_create(longest, 0600);
+    ck_assert_ptr_nonnull(s);
+    ck_assert_int_eq(dir_entries(), 1);
+    nfv_ctl_server_destroy(s);
+    ck_assert_int_eq(dir_entries(), 0);
+}
+END_TEST
+
 START_TEST(test_not_a_socket_left_alone)
 {
     struct stat st;
@@ -1420,6 +1466,7 @@ ctl_suite(void)
     tcase_add_checked_fixture(life, setup_dir, teardown_dir);
     tcase_add_test(life, test_register_rejects_bad_commands);
     tcase_add_test(life, test_not_a_socket_left_alone);
+    tcase_add_test(life, test_socket_published_listening);
     tcase_add_test(life, test_bad_paths);
     tcase_add_test(life, test_destroy_unlinks_socket);
     tcase_add_test(life, test_destroy_spares_replaced_socket);

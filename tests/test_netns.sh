@@ -112,7 +112,7 @@ ip netns exec $SW "$NFVISORD" -l 1 --file-prefix "$PREFIX" --log-level=user*:inf
 	--summary "$T/summary.json" >"$T/d.log" 2>&1 &
 DPID=$!
 PIDS="$PIDS $DPID"
-if ! wait_for "[ -S $RUN/nfvisord.sock ]" 20; then
+if ! wait_for daemon_up 20; then
 	cat "$T/d.log"
 	grep -qi "af_packet" "$T/d.log" && grep -qiE "not found|unknown|cannot attach|failed to parse" "$T/d.log" &&
 		skip "this DPDK has no usable net_af_packet driver"
