@@ -91,6 +91,8 @@ struct nfv_port {
 	uint8_t tx_blocked;		/* stalled past the hold: drop at once
 					 * until the port takes a packet again */
 	uint64_t tx_since;		/* TSC of its last progress; 0: none held */
+	int8_t link_up;			/* as last logged (control thread); -1: not yet */
+	uint8_t memif_client;		/* connects only when it starts (ports.c) */
 };
 
 struct nfv_nf_stats {
@@ -260,6 +262,10 @@ struct nfv_daemon {
 /* hypervisor/ports.c */
 int nfv_ports_init(struct nfv_daemon *d, const char **why);
 void nfv_ports_fini(struct nfv_daemon *d);
+/** 1 if port @p's link is up, 0 if down, -1 if the driver cannot say. */
+int nfv_port_link_up(const struct nfv_port *p);
+/** Log each port whose link went down or came back (control thread). */
+void nfv_ports_watch_links(struct nfv_daemon *d);
 
 /* hypervisor/switch.c: the worker */
 void nfv_worker_loop(struct nfv_daemon *d);

@@ -69,11 +69,15 @@ ctl_thread(void *arg)
 {
 	struct nfv_daemon *d = arg;
 	struct nfv_ctl_server *srv = d->srv;
-	uint64_t next_stats = nfv_now_ns();
+	uint64_t next_stats = nfv_now_ns(), next_links = next_stats + 1000000000u;
 
 	while (!g_ctl_quit) {
 		nfv_ctl_server_run(srv, 100);
 		nfv_nfm_tick(d);
+		if (nfv_now_ns() >= next_links) {
+			nfv_ports_watch_links(d);
+			next_links = nfv_now_ns() + 1000000000u;	/* once a second */
+		}
 		if (d->cfg.stats_interval_ms && nfv_now_ns() >= next_stats) {
 			nfv_stats_live(d, stdout);
 			next_stats = nfv_now_ns() + (uint64_t)d->cfg.stats_interval_ms * 1000000u;

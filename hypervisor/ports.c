@@ -8,10 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <rte_dev.h>
+#include <rte_devargs.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 
 #include "daemon.h"
+
+#define RTE_LOGTYPE_NFV_PORT RTE_LOGTYPE_USER3
 
 #define RX_DESC 1024u
 #define TX_DESC 1024u
@@ -27,6 +31,18 @@ port_failed(struct nfv_port *p, const char *step, int ret, const char **why)
 		 p->id, p->name, step, strerror(-ret));
 	*why = port_why;
 	return ret;
+}
+
+/* A net_memif port in the client role: DPDK 22.11's connects to its
+ * server only when the port starts, never again. */
+static int
+memif_client(const struct rte_eth_dev_info *info)
+{
+	const struct rte_devargs *da = info->device ? rte_dev_devargs(info->device) : NULL;
+	const char *args = da ? da->args : NULL;
+
+	return info->driver_name && strcmp(info->driver_name, "net_memif") == 0 && args &&
+	       (strstr(args, "role=client") || strstr(args, "role=slave"));
 }
 
 /*
@@ -61,6 +77,7 @@ port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, int *no_close,
 	ret = rte_eth_dev_info_get(id, &info);
 	if (ret < 0)
 		return port_failed(p, "device info", ret, why);
+	p->memif_client = memif_client(&info);
 	ret = rte_eth_dev_configure(id, 1, 1, &conf);
 	if (ret < 0)
 		return port_failed(p, "configure", ret, why);
@@ -89,6 +106,7 @@ port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, int *no_close,
 		return port_failed(p, "start", ret, why);
 	rte_eth_promiscuous_enable(id);	/* not every vdev supports it */
 	rte_eth_macaddr_get(id, &p->mac);
+	p->link_up = -1;
 	return 0;
 }
 
@@ -167,4 +185,36 @@ nfv_ports_fini(struct nfv_daemon *d)
 		port_free(&d->port[i]);
 	}
 	d->nports = 0;
+}
+
+int
+nfv_port_link_up(const struct nfv_port *p)
+{
+	struct rte_eth_link l;
+
+	if (rte_eth_link_get_nowait(p->id, &l) != 0)
+		return -1;
+	return l.link_status == RTE_ETH_LINK_UP;
+}
+
+void
+nfv_ports_watch_links(struct nfv_daemon *d)
+{
+	uint16_t i;
+
+	for (i = 0; i < d->nports; i++) {
+		struct nfv_port *p = &d->port[i];
+		int up = nfv_port_link_up(p);
+
+		if (up < 0 || up == p->link_up)
+			continue;
+		if (!up)
+			RTE_LOG(WARNING, NFV_PORT,
+				"port %u (%s): link down: what goes out of it is held for --tx-hold-us, then dropped (port_tx_full)%s\n",
+				p->id, p->name, p->memif_client ?
+				"; a memif client does not connect again by itself: restart nfvisord once its server runs" : "");
+		else if (p->link_up == 0)
+			RTE_LOG(INFO, NFV_PORT, "port %u (%s): link up\n", p->id, p->name);
+		p->link_up = (int8_t)up;
+	}
 }

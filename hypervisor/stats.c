@@ -257,6 +257,7 @@ port_held(const struct nfv_port *p)
 json_t *
 nfv_stats_ports(struct nfv_daemon *d)
 {
+	static const char *const link[] = { "unknown", "down", "up" };
 	json_t *arr = json_array();
 	uint16_t i;
 
@@ -271,9 +272,9 @@ nfv_stats_ports(struct nfv_daemon *d)
 			memset(&nic, 0, sizeof(nic));
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 		json_array_append_new(arr, json_pack(
-			"{s:I, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"{s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"id", (json_int_t)p->id, "name", p->name, "mac", mac,
-			"domain", p->hd->dom.name,
+			"domain", p->hd->dom.name, "link", link[nfv_port_link_up(p) + 1],
 			"rx_pkts", (json_int_t)NFV_STAT_GET(p->st.rx_pkts),
 			"rx_bytes", (json_int_t)NFV_STAT_GET(p->st.rx_bytes),
 			"tx_pkts", (json_int_t)NFV_STAT_GET(p->st.tx_pkts),

@@ -28,13 +28,18 @@ trap 'cleanup; rm -rf "/var/run/dpdk/${PREFIX}tp"' EXIT
 
 start_peer() {
 	rm -f "$SOCK"
-	dpdk-testpmd --lcores 0@0,1@0 --main-lcore 0 --file-prefix "${PREFIX}tp" -m 64 --no-pci \
+	stdbuf -oL dpdk-testpmd --lcores 0@0,1@0 --main-lcore 0 --file-prefix "${PREFIX}tp" -m 64 --no-pci \
 		--in-memory --log-level='*:warning' \
 		--vdev "net_memif0,role=server,socket=$SOCK,socket-abstract=no" \
 		-- --forward-mode=rxonly --auto-start --stats-period 1 >"$T/testpmd.log" 2>&1 &
 	TP=$!
 	PIDS="$PIDS $TP"
-	wait_for "[ -S $SOCK ]" 20 || { tail "$T/testpmd.log"; fail "testpmd did not start"; }
+	# Its socket file appears when the port is probed, but the server
+	# takes a client only once the port is started (till then DPDK
+	# 22.11's net_memif refuses it, "ID not found", and the client never
+	# tries again): testpmd checks the links after starting its ports.
+	wait_for "grep -q '^Checking link statuses' $T/testpmd.log" 30 ||
+		{ tail "$T/testpmd.log"; fail "testpmd did not start"; }
 }
 
 stop_peer() {
