@@ -69,6 +69,7 @@ struct nfv_pkt_meta {
 struct nfv_port_stats {
 	uint64_t rx_pkts, rx_bytes, tx_pkts, tx_bytes, tx_dropped, rx_paused;
 	uint64_t tx_stalls;		/* times it took nothing for --tx-hold-us */
+	uint64_t reconnects;		/* restarts of a memif client whose link was down */
 };
 
 struct nfv_port {
@@ -92,7 +93,11 @@ struct nfv_port {
 					 * until the port takes a packet again */
 	uint64_t tx_since;		/* TSC of its last progress; 0: none held */
 	int8_t link_up;			/* as last logged (control thread); -1: not yet */
-	uint8_t memif_client;		/* connects only when it starts (ports.c) */
+	/* A memif client's reconnection (worker: nfv_port_reconnect()). */
+	uint8_t memif_client;		/* connects only when it starts */
+	uint8_t stopped;		/* its last start failed: not polled */
+	uint8_t down_checks;		/* checks in a row that found it down */
+	uint64_t check_at;		/* TSC of the next check */
 };
 
 struct nfv_nf_stats {
@@ -266,6 +271,9 @@ void nfv_ports_fini(struct nfv_daemon *d);
 int nfv_port_link_up(const struct nfv_port *p);
 /** Log each port whose link went down or came back (control thread). */
 void nfv_ports_watch_links(struct nfv_daemon *d);
+/** Worker housekeeping at TSC @now: restart a memif client port whose
+ * link stays down, with a backoff (ports.c). */
+void nfv_port_reconnect(struct nfv_port *p, uint64_t now);
 
 /* hypervisor/switch.c: the worker */
 void nfv_worker_loop(struct nfv_daemon *d);

@@ -34,7 +34,7 @@ port_failed(struct nfv_port *p, const char *step, int ret, const char **why)
 }
 
 /* A net_memif port in the client role: DPDK 22.11's connects to its
- * server only when the port starts, never again. */
+ * server only when the port starts (nfv_port_reconnect()). */
 static int
 memif_client(const struct rte_eth_dev_info *info)
 {
@@ -102,8 +102,14 @@ port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, int *no_close,
 	if (ret < 0)
 		return port_failed(p, "TX queue setup", ret, why);
 	ret = rte_eth_dev_start(id);
-	if (ret < 0)
+	if (ret < 0 && p->memif_client) {
+		/* No server listens yet: the worker connects it later. */
+		RTE_LOG(WARNING, NFV_PORT, "port %u (%s): no memif server listens on its socket yet: nfvisord tries again after a second, then at most 16 s apart\n",
+			id, p->name);
+		p->stopped = 1;
+	} else if (ret < 0) {
 		return port_failed(p, "start", ret, why);
+	}
 	rte_eth_promiscuous_enable(id);	/* not every vdev supports it */
 	rte_eth_macaddr_get(id, &p->mac);
 	p->link_up = -1;
@@ -212,9 +218,53 @@ nfv_ports_watch_links(struct nfv_daemon *d)
 			RTE_LOG(WARNING, NFV_PORT,
 				"port %u (%s): link down: what goes out of it is held for --tx-hold-us, then dropped (port_tx_full)%s\n",
 				p->id, p->name, p->memif_client ?
-				"; a memif client does not connect again by itself: restart nfvisord once its server runs" : "");
+				"; nfvisord connects it to its server again after a second, then backs off to every 16 s" : "");
 		else if (p->link_up == 0)
 			RTE_LOG(INFO, NFV_PORT, "port %u (%s): link up\n", p->id, p->name);
 		p->link_up = (int8_t)up;
 	}
+}
+
+#define RECONNECT_MAX_S 16u
+
+/*
+ * DPDK 22.11's memif client connects to its server only when its port
+ * starts: one its server refused (the server's port was not started yet:
+ * its socket exists from the probe) or left stays down for good.  So the
+ * worker, the only thread that polls the port, stops and starts a memif
+ * client port it finds down at two checks in a row, a second apart, then
+ * after 2, 4, 8 and every 16 s while it stays down (the driver logs each
+ * refusal).
+ * While a start fails (no server listens) the port is not polled: what
+ * goes out of it is held for --tx-hold-us, then dropped.
+ */
+void
+nfv_port_reconnect(struct nfv_port *p, uint64_t now)
+{
+	uint64_t hz = rte_get_tsc_hz();
+	unsigned int wait_s;
+	int ret;
+
+	if (!p->memif_client || now < p->check_at)
+		return;
+	if (!p->stopped && nfv_port_link_up(p) == 1) {
+		p->down_checks = 0;
+		p->check_at = now + hz;
+		return;
+	}
+	if (p->down_checks < 255)
+		p->down_checks++;
+	wait_s = p->down_checks < 2 ? 1u :
+		 p->down_checks >= 5 ? RECONNECT_MAX_S : 1u << (p->down_checks - 1);
+	p->check_at = now + wait_s * hz;
+	if (p->down_checks < 2)
+		return;
+	if (p->down_checks == 2)
+		RTE_LOG(WARNING, NFV_PORT, "port %u (%s): link down for a second: connecting to its server again\n",
+			p->id, p->name);
+	if (!p->stopped)
+		rte_eth_dev_stop(p->id);
+	ret = rte_eth_dev_start(p->id);
+	p->stopped = ret < 0;
+	NFV_STAT_ADD(p->st.reconnects, 1);
 }

@@ -272,7 +272,7 @@ nfv_stats_ports(struct nfv_daemon *d)
 			memset(&nic, 0, sizeof(nic));
 		rte_ether_format_addr(mac, sizeof(mac), &p->mac);
 		json_array_append_new(arr, json_pack(
-			"{s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"{s:I, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"id", (json_int_t)p->id, "name", p->name, "mac", mac,
 			"domain", p->hd->dom.name, "link", link[nfv_port_link_up(p) + 1],
 			"rx_pkts", (json_int_t)NFV_STAT_GET(p->st.rx_pkts),
@@ -284,6 +284,7 @@ nfv_stats_ports(struct nfv_daemon *d)
 			"in_flight", (json_int_t)__atomic_load_n(&d->admitted[i], __ATOMIC_RELAXED),
 			"tx_held", (json_int_t)port_held(p),
 			"tx_stalls", (json_int_t)NFV_STAT_GET(p->st.tx_stalls),
+			"reconnects", (json_int_t)NFV_STAT_GET(p->st.reconnects),
 			"nic_rx_missed", (json_int_t)nic.imissed,
 			"nic_rx_errors", (json_int_t)nic.ierrors,
 			"nic_rx_nombuf", (json_int_t)nic.rx_nombuf,

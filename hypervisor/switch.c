@@ -168,6 +168,10 @@ flush_port(struct nfv_daemon *d, struct nfv_port *p)
 
 	if (held == 0)
 		return;
+	if (unlikely(p->stopped)) {	/* nfv_port_reconnect() */
+		port_stalled(d, p, 0);
+		return;
+	}
 	do {
 		uint64_t len = 0;
 
@@ -543,6 +547,8 @@ rx_ports(struct nfv_daemon *d)
 		p = (uint16_t)(d->rx_first + k < d->nports ? d->rx_first + k :
 			       d->rx_first + k - d->nports);
 		port = &d->port[p];
+		if (unlikely(port->stopped))	/* nfv_port_reconnect() */
+			continue;
 		hd = port->hd;
 		budget = admit_budget(d, hd, p);
 
@@ -1042,7 +1048,9 @@ static void
 housekeep(struct nfv_daemon *d)
 {
 	nfv_worker_fn fn;
+	uint64_t now;
 	uint32_t i;
+	uint16_t p;
 
 	d->rounds++;
 	sweep_sleepers(d);
@@ -1052,7 +1060,10 @@ housekeep(struct nfv_daemon *d)
 		d->relink = 0;
 		nfv_direct_relink(d);
 	}
-	nfv_affinity_sweep(&d->aff, d->svc, rte_get_tsc_cycles());
+	now = rte_get_tsc_cycles();
+	nfv_affinity_sweep(&d->aff, d->svc, now);
+	for (p = 0; p < d->nports; p++)
+		nfv_port_reconnect(&d->port[p], now);
 	/* Take a posted call (nfv_worker_call()) before running it: once
 	 * taken, its caller can no longer withdraw it, and waits for it. */
 	if (__atomic_load_n(&d->call_fn, __ATOMIC_RELAXED) &&

@@ -4,7 +4,8 @@
 # unknown), and nfvisord logs a link going down or coming up (checked once
 # a second).  The port is nfvisord's memif server, with no client at first,
 # then a testpmd client; then nfvisord's memif client, refused by a server
-# not started yet (its link stays down, and the log says why).  nfvisord
+# not started yet, which nfvisord connects again once the server starts;
+# then a memif client with no server at all, connected once one comes.  nfvisord
 # stops before its peer: DPDK 22.11's net_memif is not safe against its
 # peer leaving (nfvisord(8), BUGS).
 . "$(dirname "$0")/lib.sh"
@@ -45,27 +46,73 @@ stop_daemon "$T/d.json" "$T/d.log"
 kill -INT "$TP" 2>/dev/null
 wait_exit "$TP" 10 >/dev/null || true
 
-# ---- 2: a memif client refused by a server that is not started yet
+# ---- 2: a memif client refused by a server not started yet, reconnected
 # The server's socket file exists from the port's probe, but it takes a
-# client only once the port starts; DPDK 22.11's client does not try again:
-# nfvisord says so.
+# client only once the port starts; DPDK 22.11's client does not try again
+# by itself, so nfvisord's worker restarts the port, with a backoff, until
+# the server takes it.  The server is an interactive testpmd fed by a fifo.
 rm -rf "$RUN" "$SOCK"
+mkfifo "$T/tp.in"
 stdbuf -oL dpdk-testpmd --lcores 0@0,1@0 --main-lcore 0 --file-prefix "${PREFIX}tp" -m 64 --no-pci \
 	--in-memory --log-level='*:warning' \
 	--vdev "net_memif0,role=server,socket=$SOCK,socket-abstract=no" \
-	-- --disable-device-start --stats-period 1 >"$T/server.log" 2>&1 &
+	-- -i --disable-device-start --forward-mode=rxonly <"$T/tp.in" >"$T/server.log" 2>&1 &
 TP=$!
 PIDS="$PIDS $TP"
+exec 7>"$T/tp.in"
 wait_for "[ -S $SOCK ]" 20 || { tail "$T/server.log"; fail "testpmd did not create its memif socket"; }
 start_daemon "$T/c.log" --no-pci --vdev net_null0,size=64,copy=0 \
 	--vdev "net_memif0,role=client,socket=$SOCK,socket-abstract=no" -- -r "$RUN" \
-	--chain port:0 --summary "$T/c.json"
-wait_for "grep -q 'port 1 (net_memif0): link down.*does not connect again' $T/c.log" 5 ||
+	--chain port:1 --port-chain 1=port:0 --summary "$T/c.json"
+wait_for "grep -q 'port 1 (net_memif0): link down.*connects it to its server again' $T/c.log" 5 ||
 	fail "the refused memif client's link down was not logged with its hint: $(tail -3 "$T/c.log")"
+note "$(grep -m1 'link down:' "$T/c.log")"
+wait_for "grep -q 'port 1 (net_memif0): link down for a second: connecting' $T/c.log" 5 ||
+	fail "the worker did not try to connect again: $(tail -3 "$T/c.log")"
+wait_for "[ \$(ctl port list | jq '.ports[1].reconnects') -ge 2 ]" 10 ||
+	fail "no second try: $(ctl port list | jq -c '.ports[1]')"
 [ "$(L 1)" = down ] || fail "the refused memif client's link is $(L 1)"
-note "$(grep -m1 'link down' "$T/c.log")"
+[ "$(ctl port list | jq '.ports[1].tx_pkts')" = 0 ] || fail "the memif port sent with its link down"
+note "tries while the server's port is stopped: $(ctl port list | jq '.ports[1].reconnects')"
+echo "port start 0" >&7
+echo "start" >&7
+wait_for "[ \"\$(L 1)\" = up ]" 30 || fail "the memif client did not connect once the server's port started: $(ctl port list | jq -c '.ports[1]')"
+t0=$(ctl port list | jq '.ports[1].tx_pkts')
+wait_for "[ \$(ctl port list | jq '.ports[1].tx_pkts') -gt $((t0 + 20000)) ]" 10 ||
+	fail "no traffic out of the reconnected memif port: $(ctl port list | jq -c '.ports[1]')"
+note "connected after $(ctl port list | jq '.ports[1].reconnects') tries; it sends: $(ctl port list | jq -c '.ports[1] | {link, tx_pkts, tx_dropped, reconnects}')"
 stop_daemon "$T/c.json" "$T/c.log"
+echo "quit" >&7
+exec 7>&-
+wait_exit "$TP" 10 >/dev/null || true
+
+# ---- 3: a memif client with no server at all: nfvisord starts, and
+# connects it once a server comes
+rm -rf "$RUN" "$SOCK"
+start_daemon "$T/n.log" --no-pci --vdev net_null0,size=64,copy=0 \
+	--vdev "net_memif0,role=client,socket=$SOCK,socket-abstract=no" -- -r "$RUN" \
+	--chain port:1 --port-chain 1=port:0 --summary "$T/n.json"
+grep -q 'port 1 (net_memif0): no memif server listens on its socket yet' "$T/n.log" ||
+	fail "a memif client without a server was not reported: $(tail -3 "$T/n.log")"
+note "$(grep -m1 'no memif server' "$T/n.log")"
+wait_for "[ \$(ctl port list | jq '.ports[1].reconnects') -ge 1 ]" 10 ||
+	fail "no try to connect: $(ctl port list | jq -c '.ports[1]')"
+[ "$(L 1)" = down ] || fail "the memif client without a server has its link $(L 1)"
+[ "$(ctl port list | jq '.ports[1].tx_dropped')" -gt 0 ] ||
+	fail "what goes out of the unconnected port is not dropped after the hold: $(ctl port list | jq -c '.ports[1]')"
+stdbuf -oL dpdk-testpmd --lcores 0@0,1@0 --main-lcore 0 --file-prefix "${PREFIX}tp" -m 64 --no-pci \
+	--in-memory --log-level='*:warning' \
+	--vdev "net_memif0,role=server,socket=$SOCK,socket-abstract=no" \
+	-- --forward-mode=rxonly --auto-start --stats-period 1 >"$T/late.log" 2>&1 &
+TP=$!
+PIDS="$PIDS $TP"
+wait_for "[ \"\$(L 1)\" = up ]" 30 || { tail "$T/late.log"; fail "the memif client did not connect to the server that came: $(ctl port list | jq -c '.ports[1]')"; }
+t0=$(ctl port list | jq '.ports[1].tx_pkts')
+wait_for "[ \$(ctl port list | jq '.ports[1].tx_pkts') -gt $((t0 + 20000)) ]" 10 ||
+	fail "no traffic out of the memif port once connected: $(ctl port list | jq -c '.ports[1]')"
+note "connected after $(ctl port list | jq '.ports[1].reconnects') tries: $(ctl port list | jq -c '.ports[1] | {link, tx_pkts, tx_dropped, reconnects}')"
+stop_daemon "$T/n.json" "$T/n.log"
 kill -INT "$TP" 2>/dev/null
 wait_exit "$TP" 10 >/dev/null || true
 
-echo "PASS: port list shows each port's link; nfvisord logs a link going down and coming up"
+echo "PASS: port list shows each port's link; nfvisord logs a link going down and coming up, and connects a memif client once its server takes it"
