@@ -36,7 +36,19 @@ sample() {	# rss_kb fds in_use rx tx attached
 	st=$(ctl stats) || return 1
 	echo "$rss $fds $(ctl audit | jq .in_use) $(echo "$st" | jq '.totals.rx, .totals.tx, ([.nfs[]] | length)' | tr '\n' ' ')"
 }
-fds0=$(find /proc/"$DPID"/fd -mindepth 1 -maxdepth 1 | wc -l)
+# nfvisord's fd count once the control thread has closed the connections
+# of nfvctl calls just made (it closes each one when it sees it end).
+settled_fds() {
+	local a b i
+	for i in $(seq 20); do
+		a=$(find /proc/"$DPID"/fd -mindepth 1 -maxdepth 1 | wc -l)
+		sleep 0.1
+		b=$(find /proc/"$DPID"/fd -mindepth 1 -maxdepth 1 | wc -l)
+		[ "$a" = "$b" ] && break
+	done
+	echo "$b"
+}
+fds0=$(settled_fds)
 # Flow 4 goes through the adversary, the rest through the chain.
 ctl flow add udp 198.18.0.5 1028 198.19.0.1 9 nf:9,nf:2,port:1 >/dev/null || fail "flow add failed"
 
@@ -99,7 +111,7 @@ done
 kill -TERM "$ADVLOOP" 2>/dev/null; wait "$ADVLOOP" 2>/dev/null
 for i in "${!ROLES[@]}"; do kill -TERM "${NFPID[$i]}" 2>/dev/null; wait "${NFPID[$i]}" 2>/dev/null; done
 wait_for "[ \$(ctl nf list | jq '.nfs | length') = 0 ]" 30 || fail "slots not freed: $(ctl nf list)"
-fds1=$(find /proc/"$DPID"/fd -mindepth 1 -maxdepth 1 | wc -l)
+fds1=$(settled_fds)
 ctl stats >"$T/final.json"
 kill -INT "$DPID"
 wait_exit "$DPID" 30 || fail "nfvisord did not stop on SIGINT"
