@@ -980,7 +980,7 @@ nfv_ctl_server_create(const char *path, mode_t mode)
         errno = ENOMEM;
         return NULL;
     }
-    s->listen_fd = nfv_unix_listen(path, mode, &s->id);
+    s->listen_fd = nfv_unix_listen(path, mode, -1, &s->id);
     err = s->listen_fd < 0 ? s->listen_fd : register_builtins(s);
     if (err) {
         nfv_ctl_server_destroy(s);

@@ -246,22 +246,17 @@ nfv_nfm_open_domain(struct nfv_daemon *d, struct nfv_hdomain *hd, const char **w
 		}
 	}
 	snprintf(hd->sock_path, sizeof(hd->sock_path), "%s/%s.sock", d->cfg.run_dir, hd->dom.name);
-	ret = nfv_unix_listen(hd->sock_path, 0660, &hd->sock_id);
+	/* --socket-group: the file has the group before it appears. */
+	ret = nfv_unix_listen(hd->sock_path, 0660, d->cfg.socket_gid, &hd->sock_id);
 	if (ret < 0) {
 		*why = ret == -EADDRINUSE ?
 		       "another nfvisord serves this domain's socket: stop it or use another --run-dir" :
+		       d->cfg.socket_gid >= 0 ?
+		       "cannot listen on the domain's attach socket or give it to the --socket-group (does --run-dir exist and is it writable?)" :
 		       "cannot listen on the domain's attach socket (does --run-dir exist and is it writable?)";
 		return ret;
 	}
 	hd->listen_fd = ret;
-	if (d->cfg.socket_gid >= 0) {
-		int err = nfv_unix_share_group(hd->sock_path, (gid_t)d->cfg.socket_gid, 0660);
-
-		if (err < 0) {
-			*why = "--socket-group: cannot give the domain's attach socket to the group";
-			return err;
-		}
-	}
 	return nfv_ctl_server_add_fd(g_srv, hd->listen_fd, POLLIN, on_listen, hd);
 }
 

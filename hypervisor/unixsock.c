@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include <errno.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <string.h>
+#include <time.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -66,44 +69,78 @@ publish(const char *tmp, const struct sockaddr_un *sun)
 	return err;
 }
 
+/* A staging name next to @path, of this process and a random part: two
+ * daemons never share one, even in different PID namespaces.  0 if it
+ * does not fit. */
+static int
+staging_name(const char *path, struct sockaddr_un *tmp)
+{
+	unsigned int r = 0;
+	int n;
+
+	if (getrandom(&r, sizeof(r), GRND_NONBLOCK) != (ssize_t)sizeof(r))
+		r = (unsigned int)time(NULL) ^ (unsigned int)(uintptr_t)tmp;
+	n = snprintf(tmp->sun_path, sizeof(tmp->sun_path), "%s.%d.%08x", path, (int)getpid(), r);
+	return n > 0 && (size_t)n < sizeof(tmp->sun_path);
+}
+
+/* Bind @fd at @at (replacing a stale file only if @replace), give the file
+ * @mode (and group @gid unless -1), listen. */
+static int
+bind_listen(int fd, const struct sockaddr_un *at, int replace, mode_t mode, long gid,
+	    struct stat *st)
+{
+	int err;
+
+	if (replace)
+		err = bind_replacing_stale(fd, at);
+	else
+		err = bind(fd, (const struct sockaddr *)at, sizeof(*at)) < 0 ? -errno : 0;
+	if (err)
+		return err;
+	if (gid >= 0)
+		err = nfv_unix_share_group(at->sun_path, (gid_t)gid, mode);
+	else if (chmod(at->sun_path, mode) < 0)
+		err = -errno;
+	if (!err && (lstat(at->sun_path, st) < 0 || listen(fd, BACKLOG) < 0))
+		err = -errno;
+	if (err)
+		unlink(at->sun_path);
+	return err;
+}
+
 int
-nfv_unix_listen(const char *path, mode_t mode, struct nfv_unix_id *id)
+nfv_unix_listen(const char *path, mode_t mode, long gid, struct nfv_unix_id *id)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX }, tmp = { .sun_family = AF_UNIX };
-	const struct sockaddr_un *at = &sun;
+	int staged, fd, err;
 	struct stat st;
-	int fd, n, err;
 
 	if (!path || !*path)
 		return -EINVAL;
 	if (strlen(path) >= sizeof(sun.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sun.sun_path, path);
-	/* Bound and listening under a name of this process first, then
-	 * linked into place: the file appears only once it accepts
-	 * connections, so a client that waits for it never finds it
-	 * refusing them.  A path too long for the extra name is bound in
-	 * place. */
-	n = snprintf(tmp.sun_path, sizeof(tmp.sun_path), "%s.%d", path, (int)getpid());
-	if (n > 0 && (size_t)n < sizeof(tmp.sun_path))
-		at = &tmp;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return -errno;
-	err = bind_replacing_stale(fd, at);
-	if (err) {
+	/* Bound, given its mode and group, and listening under a staging
+	 * name first, then linked into place: the file appears only once it
+	 * accepts connections from whom it should, so a client that waits
+	 * for it never finds it refusing them.  A path with no room for the
+	 * staging name, or a file system without hard links, has the socket
+	 * bound in place. */
+	staged = staging_name(path, &tmp);
+	for (;;) {
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd < 0)
+			return -errno;
+		err = bind_listen(fd, staged ? &tmp : &sun, !staged, mode, gid, &st);
+		if (!err && staged)
+			err = publish(tmp.sun_path, &sun);
+		if (!err)
+			break;
 		close(fd);
-		return err;
-	}
-	if (chmod(at->sun_path, mode) < 0 || lstat(at->sun_path, &st) < 0 || listen(fd, BACKLOG) < 0) {
-		err = -errno;
-		close(fd);
-		unlink(at->sun_path);
-		return err;
-	}
-	if (at == &tmp && (err = publish(tmp.sun_path, &sun)) < 0) {
-		close(fd);
-		return err;
+		if (!staged || (err != -EPERM && err != -EOPNOTSUPP && err != -EXDEV))
+			return err;
+		staged = 0;
 	}
 	id->dev = st.st_dev;
 	id->ino = st.st_ino;

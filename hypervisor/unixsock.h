@@ -17,17 +17,19 @@ struct nfv_unix_id {
 };
 
 /**
- * Listen on @path (non-blocking, close-on-exec).  The file gets @mode
- * before listen(), so nobody connects under the umask's permissions, and
- * appears at @path only once the socket listens (it is bound as
- * "@path.PID", then linked into place), so nobody who waits for it finds
- * it refusing connections.
+ * Listen on @path (non-blocking, close-on-exec).  The file gets @mode, and
+ * group @gid unless it is -1 (as nfv_unix_share_group() gives it), before
+ * listen(), so nobody connects under the umask's permissions; and it
+ * appears at @path only once the socket listens (it is bound under a
+ * staging name "@path.PID.RANDOM", then linked into place), so nobody who
+ * waits for it finds it refusing connections.
  * @param id  filled with the file's identity, for nfv_unix_unlink_own()
  * @return the listening fd, or -errno: -EADDRINUSE (a live server is
  *         there), -ENOTSOCK (@path exists and is not a socket; left alone),
- *         -ENAMETOOLONG, -EINVAL, or an errno of socket/bind/chmod/listen.
+ *         -ENAMETOOLONG, -EINVAL, an error of nfv_unix_share_group(), or
+ *         an errno of socket/bind/chmod/listen/link.
  */
-int nfv_unix_listen(const char *path, mode_t mode, struct nfv_unix_id *id);
+int nfv_unix_listen(const char *path, mode_t mode, long gid, struct nfv_unix_id *id);
 
 /**
  * Open @path (a listening socket's file, or the directory that holds the
