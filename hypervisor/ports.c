@@ -5,12 +5,17 @@
  * domain unless --port-domain names another.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include <rte_dev.h>
 #include <rte_devargs.h>
 #include <rte_ethdev.h>
+#include <rte_kvargs.h>
 #include <rte_malloc.h>
 
 #include "daemon.h"
@@ -33,16 +38,65 @@ port_failed(struct nfv_port *p, const char *step, int ret, const char **why)
 	return ret;
 }
 
-/* A net_memif port in the client role: DPDK 22.11's connects to its
- * server only when the port starts (nfv_port_reconnect()). */
+/*
+ * Whether port @p is a net_memif port in the client role, which DPDK
+ * 22.11's driver connects to its server only when the port starts
+ * (nfv_port_reconnect()); if so, note the server's socket address from the
+ * port's devargs, as the driver reads them.
+ */
 static int
-memif_client(const struct rte_eth_dev_info *info)
+memif_client(const struct rte_eth_dev_info *info, struct nfv_port *p)
 {
-	const struct rte_devargs *da = info->device ? rte_dev_devargs(info->device) : NULL;
-	const char *args = da ? da->args : NULL;
+	const struct rte_devargs *da;
+	struct rte_kvargs *kv;
+	const char *role, *sock, *abstract;
+	int client;
 
-	return info->driver_name && strcmp(info->driver_name, "net_memif") == 0 && args &&
-	       (strstr(args, "role=client") || strstr(args, "role=slave"));
+	if (!info->driver_name || strcmp(info->driver_name, "net_memif") != 0 || !info->device)
+		return 0;
+	da = rte_dev_devargs(info->device);
+	kv = da && da->args ? rte_kvargs_parse(da->args, NULL) : NULL;
+	role = kv ? rte_kvargs_get(kv, "role") : NULL;
+	client = role && (strcmp(role, "client") == 0 || strcmp(role, "slave") == 0);
+	if (client) {
+		sock = rte_kvargs_get(kv, "socket");
+		abstract = rte_kvargs_get(kv, "socket-abstract");
+		snprintf(p->memif_sock, sizeof(p->memif_sock), "%s", sock ? sock : "/run/memif.sock");
+		p->memif_abstract = !abstract || strcmp(abstract, "no") != 0;
+	}
+	rte_kvargs_free(kv);
+	return client;
+}
+
+/*
+ * Whether a server accepts connections on memif client port @p's socket
+ * now: a non-blocking connect, closed at once (the server sees a client
+ * leave before its hello).  Starting the port connects blocking, so a
+ * server that lives but does not accept (stopped, its queue full) would
+ * stop the worker there.
+ */
+static int
+memif_server_accepts(const struct nfv_port *p)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	socklen_t len = sizeof(sun);
+	int fd, r;
+
+	if (p->memif_abstract) {	/* "@NAME", of its length, as the driver */
+		size_t n = strlen(p->memif_sock);
+
+		memcpy(sun.sun_path + 1, p->memif_sock, RTE_MIN(n, sizeof(sun.sun_path) - 2));
+		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+				  RTE_MIN(n + 1, sizeof(sun.sun_path)));
+	} else {
+		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", p->memif_sock);
+	}
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	r = connect(fd, (const struct sockaddr *)&sun, len);
+	close(fd);
+	return r == 0;
 }
 
 /*
@@ -77,7 +131,7 @@ port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, int *no_close,
 	ret = rte_eth_dev_info_get(id, &info);
 	if (ret < 0)
 		return port_failed(p, "device info", ret, why);
-	p->memif_client = memif_client(&info);
+	p->memif_client = (uint8_t)memif_client(&info, p);
 	ret = rte_eth_dev_configure(id, 1, 1, &conf);
 	if (ret < 0)
 		return port_failed(p, "configure", ret, why);
@@ -101,14 +155,15 @@ port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, int *no_close,
 	ret = rte_eth_tx_queue_setup(id, 0, ntx, (unsigned int)p->socket, NULL);
 	if (ret < 0)
 		return port_failed(p, "TX queue setup", ret, why);
-	ret = rte_eth_dev_start(id);
-	if (ret < 0 && p->memif_client) {
-		/* No server listens yet: the worker connects it later. */
-		RTE_LOG(WARNING, NFV_PORT, "port %u (%s): no memif server listens on its socket yet: nfvisord tries again after a second, then at most 16 s apart\n",
-			id, p->name);
+	if (p->memif_client && !memif_server_accepts(p)) {
+		/* The worker starts it once a server does. */
+		RTE_LOG(WARNING, NFV_PORT, "port %u (%s): no memif server accepts on %s%s yet: nfvisord tries again after a second, then at most 16 s apart\n",
+			id, p->name, p->memif_abstract ? "@" : "", p->memif_sock);
 		p->stopped = 1;
-	} else if (ret < 0) {
-		return port_failed(p, "start", ret, why);
+	} else {
+		ret = rte_eth_dev_start(id);
+		if (ret < 0)
+			return port_failed(p, "start", ret, why);
 	}
 	rte_eth_promiscuous_enable(id);	/* not every vdev supports it */
 	rte_eth_macaddr_get(id, &p->mac);
@@ -234,20 +289,22 @@ nfv_ports_watch_links(struct nfv_daemon *d)
  * worker, the only thread that polls the port, stops and starts a memif
  * client port it finds down at two checks in a row, a second apart, then
  * after 2, 4, 8 and every 16 s while it stays down (the driver logs each
- * refusal).
- * While a start fails (no server listens) the port is not polled: what
- * goes out of it is held for --tx-hold-us, then dropped.
+ * refusal); each try first checks that a server accepts on the socket
+ * (memif_server_accepts()).  A port that never started (no server at
+ * first) or whose start failed is not polled: what goes out of it is held
+ * for --tx-hold-us, then dropped.
  */
 void
 nfv_port_reconnect(struct nfv_port *p, uint64_t now)
 {
 	uint64_t hz = rte_get_tsc_hz();
 	unsigned int wait_s;
-	int ret;
+	int up;
 
 	if (!p->memif_client || now < p->check_at)
 		return;
-	if (!p->stopped && nfv_port_link_up(p) == 1) {
+	up = p->stopped ? 0 : nfv_port_link_up(p);
+	if (up != 0) {		/* up, or the driver cannot say: leave it */
 		p->down_checks = 0;
 		p->check_at = now + hz;
 		return;
@@ -262,9 +319,10 @@ nfv_port_reconnect(struct nfv_port *p, uint64_t now)
 	if (p->down_checks == 2)
 		RTE_LOG(WARNING, NFV_PORT, "port %u (%s): link down for a second: connecting to its server again\n",
 			p->id, p->name);
+	NFV_STAT_ADD(p->st.reconnects, 1);
+	if (!memif_server_accepts(p))
+		return;
 	if (!p->stopped)
 		rte_eth_dev_stop(p->id);
-	ret = rte_eth_dev_start(p->id);
-	p->stopped = ret < 0;
-	NFV_STAT_ADD(p->st.reconnects, 1);
+	p->stopped = rte_eth_dev_start(p->id) < 0;
 }
