@@ -241,7 +241,8 @@ nfv_ports_fini(struct nfv_daemon *d)
 	uint16_t i;
 
 	for (i = 0; i < d->nports; i++) {
-		rte_eth_dev_stop(d->port[i].id);
+		if (!d->port[i].stopped)	/* nfv_port_reconnect() */
+			rte_eth_dev_stop(d->port[i].id);
 		rte_eth_dev_close(d->port[i].id);
 		port_free(&d->port[i]);
 	}
