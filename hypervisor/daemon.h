@@ -95,9 +95,10 @@ struct nfv_port {
 	int8_t link_up;			/* as last logged (control thread); -1: not yet */
 	/* A memif client's reconnection (worker: nfv_port_reconnect()). */
 	uint8_t memif_client;		/* connects only when it starts */
-	uint8_t memif_abstract;		/* its server's socket is "@memif_sock" */
-	char memif_sock[108];		/* its server's socket (sun_path) */
-	uint8_t stopped;		/* its last start failed: not polled */
+	uint8_t stopped;		/* not started, or being restarted: not polled */
+	uint8_t restarting;		/* a thread stops and starts it */
+	uint8_t stopped_before_restart;	/* (for that thread) */
+	int restart_rc;			/* that thread's result; 0 while it runs */
 	uint8_t down_checks;		/* checks in a row that found it down */
 	uint64_t check_at;		/* TSC of the next check */
 };

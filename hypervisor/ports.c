@@ -5,12 +5,9 @@
  * domain unless --port-domain names another.
  */
 #include <errno.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
+#include <pthread.h>
 
 #include <rte_dev.h>
 #include <rte_devargs.h>
@@ -21,6 +18,9 @@
 #include "daemon.h"
 
 #define RTE_LOGTYPE_NFV_PORT RTE_LOGTYPE_USER3
+
+#define RESTART_OK 1
+#define RESTART_FAILED 2
 
 #define RX_DESC 1024u
 #define TX_DESC 1024u
@@ -39,17 +39,16 @@ port_failed(struct nfv_port *p, const char *step, int ret, const char **why)
 }
 
 /*
- * Whether port @p is a net_memif port in the client role, which DPDK
- * 22.11's driver connects to its server only when the port starts
- * (nfv_port_reconnect()); if so, note the server's socket address from the
- * port's devargs, as the driver reads them.
+ * Whether a port is a net_memif port in the client role (its devargs
+ * read as the driver reads them), which DPDK 22.11's driver connects to
+ * its server only when the port starts (nfv_port_reconnect()).
  */
 static int
-memif_client(const struct rte_eth_dev_info *info, struct nfv_port *p)
+memif_client(const struct rte_eth_dev_info *info)
 {
 	const struct rte_devargs *da;
 	struct rte_kvargs *kv;
-	const char *role, *sock, *abstract;
+	const char *role;
 	int client;
 
 	if (!info->driver_name || strcmp(info->driver_name, "net_memif") != 0 || !info->device)
@@ -58,45 +57,8 @@ memif_client(const struct rte_eth_dev_info *info, struct nfv_port *p)
 	kv = da && da->args ? rte_kvargs_parse(da->args, NULL) : NULL;
 	role = kv ? rte_kvargs_get(kv, "role") : NULL;
 	client = role && (strcmp(role, "client") == 0 || strcmp(role, "slave") == 0);
-	if (client) {
-		sock = rte_kvargs_get(kv, "socket");
-		abstract = rte_kvargs_get(kv, "socket-abstract");
-		snprintf(p->memif_sock, sizeof(p->memif_sock), "%s", sock ? sock : "/run/memif.sock");
-		p->memif_abstract = !abstract || strcmp(abstract, "no") != 0;
-	}
 	rte_kvargs_free(kv);
 	return client;
-}
-
-/*
- * Whether a server accepts connections on memif client port @p's socket
- * now: a non-blocking connect, closed at once (the server sees a client
- * leave before its hello).  Starting the port connects blocking, so a
- * server that lives but does not accept (stopped, its queue full) would
- * stop the worker there.
- */
-static int
-memif_server_accepts(const struct nfv_port *p)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	socklen_t len = sizeof(sun);
-	int fd, r;
-
-	if (p->memif_abstract) {	/* "@NAME", of its length, as the driver */
-		size_t n = strlen(p->memif_sock);
-
-		memcpy(sun.sun_path + 1, p->memif_sock, RTE_MIN(n, sizeof(sun.sun_path) - 2));
-		len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
-				  RTE_MIN(n + 1, sizeof(sun.sun_path)));
-	} else {
-		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", p->memif_sock);
-	}
-	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return 0;
-	r = connect(fd, (const struct sockaddr *)&sun, len);
-	close(fd);
-	return r == 0;
 }
 
 /*
@@ -131,7 +93,7 @@ port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, int *no_close,
 	ret = rte_eth_dev_info_get(id, &info);
 	if (ret < 0)
 		return port_failed(p, "device info", ret, why);
-	p->memif_client = (uint8_t)memif_client(&info, p);
+	p->memif_client = (uint8_t)memif_client(&info);
 	ret = rte_eth_dev_configure(id, 1, 1, &conf);
 	if (ret < 0)
 		return port_failed(p, "configure", ret, why);
@@ -155,15 +117,14 @@ port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, int *no_close,
 	ret = rte_eth_tx_queue_setup(id, 0, ntx, (unsigned int)p->socket, NULL);
 	if (ret < 0)
 		return port_failed(p, "TX queue setup", ret, why);
-	if (p->memif_client && !memif_server_accepts(p)) {
-		/* The worker starts it once a server does. */
-		RTE_LOG(WARNING, NFV_PORT, "port %u (%s): no memif server accepts on %s%s yet: nfvisord tries again after a second, then at most 16 s apart\n",
-			id, p->name, p->memif_abstract ? "@" : "", p->memif_sock);
+	ret = rte_eth_dev_start(id);
+	if (ret < 0 && p->memif_client) {
+		/* No server listens yet: nfv_port_reconnect() tries again. */
+		RTE_LOG(WARNING, NFV_PORT, "port %u (%s): no memif server takes connections on its socket yet: nfvisord tries again after a second, then at most 16 s apart\n",
+			id, p->name);
 		p->stopped = 1;
-	} else {
-		ret = rte_eth_dev_start(id);
-		if (ret < 0)
-			return port_failed(p, "start", ret, why);
+	} else if (ret < 0) {
+		return port_failed(p, "start", ret, why);
 	}
 	rte_eth_promiscuous_enable(id);	/* not every vdev supports it */
 	rte_eth_macaddr_get(id, &p->mac);
@@ -241,9 +202,22 @@ nfv_ports_fini(struct nfv_daemon *d)
 	uint16_t i;
 
 	for (i = 0; i < d->nports; i++) {
-		if (!d->port[i].stopped)	/* nfv_port_reconnect() */
-			rte_eth_dev_stop(d->port[i].id);
-		rte_eth_dev_close(d->port[i].id);
+		struct nfv_port *p = &d->port[i];
+
+		if (p->restarting && !__atomic_load_n(&p->restart_rc, __ATOMIC_ACQUIRE)) {
+			/* Its reconnection still waits on the server: leave
+			 * it open (and DPDK's cleanup undone, main.c). */
+			RTE_LOG(WARNING, NFV_PORT, "port %u (%s): its server never answered the reconnection: left open\n",
+				p->id, p->name);
+			d->port_left_open = 1;
+			port_free(p);
+			continue;
+		}
+		if (p->restarting)
+			p->stopped = __atomic_load_n(&p->restart_rc, __ATOMIC_ACQUIRE) != RESTART_OK;
+		if (!p->stopped)	/* nfv_port_reconnect() */
+			rte_eth_dev_stop(p->id);
+		rte_eth_dev_close(p->id);
 		port_free(&d->port[i]);
 	}
 	d->nports = 0;
@@ -283,26 +257,51 @@ nfv_ports_watch_links(struct nfv_daemon *d)
 
 #define RECONNECT_MAX_S 16u
 
+/* Stop (if it ran) and start memif client port @arg, on a thread of its
+ * own: the driver's connect blocks while the server's accept queue is
+ * full (a server that lives but does not accept). */
+static void *
+restart_port(void *arg)
+{
+	struct nfv_port *p = arg;
+	int rc;
+
+	if (!p->stopped_before_restart)
+		rte_eth_dev_stop(p->id);
+	rc = rte_eth_dev_start(p->id);
+	__atomic_store_n(&p->restart_rc, rc < 0 ? RESTART_FAILED : RESTART_OK, __ATOMIC_RELEASE);
+	return NULL;
+}
+
 /*
  * DPDK 22.11's memif client connects to its server only when its port
  * starts: one its server refused (the server's port was not started yet:
- * its socket exists from the probe) or left stays down for good.  So the
- * worker, the only thread that polls the port, stops and starts a memif
- * client port it finds down at two checks in a row, a second apart, then
- * after 2, 4, 8 and every 16 s while it stays down (the driver logs each
- * refusal); each try first checks that a server accepts on the socket
- * (memif_server_accepts()).  A port that never started (no server at
- * first) or whose start failed is not polled: what goes out of it is held
- * for --tx-hold-us, then dropped.
+ * its socket exists from the probe) or left stays down for good.  So a
+ * memif client port the worker finds down at two checks in a row, a second
+ * apart, then after 2, 4, 8 and every 16 s while it stays down, is stopped
+ * and started again (the driver logs each refusal), on a thread of its own
+ * (restart_port()) while the worker leaves the port alone.  A port that is
+ * not started (no server listened) is not polled: what goes out of it is
+ * held for --tx-hold-us, then dropped.
  */
 void
 nfv_port_reconnect(struct nfv_port *p, uint64_t now)
 {
 	uint64_t hz = rte_get_tsc_hz();
 	unsigned int wait_s;
-	int up;
+	pthread_t tid;
+	int up, rc;
 
-	if (!p->memif_client || now < p->check_at)
+	if (!p->memif_client)
+		return;
+	if (p->restarting) {
+		rc = __atomic_load_n(&p->restart_rc, __ATOMIC_ACQUIRE);
+		if (rc == 0)
+			return;		/* still connecting */
+		p->restarting = 0;
+		p->stopped = rc != RESTART_OK;
+	}
+	if (now < p->check_at)
 		return;
 	up = p->stopped ? 0 : nfv_port_link_up(p);
 	if (up != 0) {		/* up, or the driver cannot say: leave it */
@@ -321,9 +320,14 @@ nfv_port_reconnect(struct nfv_port *p, uint64_t now)
 		RTE_LOG(WARNING, NFV_PORT, "port %u (%s): link down for a second: connecting to its server again\n",
 			p->id, p->name);
 	NFV_STAT_ADD(p->st.reconnects, 1);
-	if (!memif_server_accepts(p))
+	p->stopped_before_restart = p->stopped;
+	p->stopped = 1;		/* the worker leaves it to restart_port() */
+	p->restart_rc = 0;
+	p->restarting = 1;
+	if (rte_ctrl_thread_create(&tid, "nfv-reconnect", NULL, restart_port, p) != 0) {
+		p->restarting = 0;
+		p->stopped = p->stopped_before_restart;
 		return;
-	if (!p->stopped)
-		rte_eth_dev_stop(p->id);
-	p->stopped = rte_eth_dev_start(p->id) < 0;
+	}
+	pthread_detach(tid);
 }

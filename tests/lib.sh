@@ -24,11 +24,15 @@ fail() { echo "FAIL: $*"; exit 1; }
 hard() { echo "ERROR: $*"; exit 99; }
 note() { echo "# $*"; }
 
+# NFV_TEST_KEEP=DIR: a test that fails leaves its logs in DIR/NAME.PID.
 cleanup() {
-	local p
+	local p rc=$?
 	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done
 	sleep 0.3
 	for p in $PIDS; do kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
+	if [ "$rc" != 0 ] && [ "$rc" != 77 ] && [ -n "${NFV_TEST_KEEP:-}" ]; then
+		mkdir -p "$NFV_TEST_KEEP" && cp -r "$T" "$NFV_TEST_KEEP/$(basename "$0" .sh).$$" 2>/dev/null
+	fi
 	rm -rf "$T" "/var/run/dpdk/$PREFIX" "/var/run/dpdk/${PREFIX}mp"
 	rm -f /dev/hugepages/"${PREFIX}mp"map_*
 }

@@ -27,7 +27,7 @@ TP=
 trap 'cleanup; rm -rf "/var/run/dpdk/${PREFIX}tp"' EXIT
 
 start_peer() {
-	rm -f "$SOCK"
+	rm -f "$SOCK" "$T/testpmd.log"	# not the last one's log to wait on
 	stdbuf -oL dpdk-testpmd --lcores 0@0,1@0 --main-lcore 0 --file-prefix "${PREFIX}tp" -m 64 --no-pci \
 		--in-memory --log-level='*:warning' \
 		--vdev "net_memif0,role=server,socket=$SOCK,socket-abstract=no" \
@@ -38,7 +38,8 @@ start_peer() {
 	# takes a client only once the port is started (till then DPDK
 	# 22.11's net_memif refuses it, "ID not found", and the client never
 	# tries again): testpmd checks the links after starting its ports.
-	wait_for "grep -q '^Checking link statuses' $T/testpmd.log" 30 ||
+	wait_for "grep -q '^Checking link statuses' $T/testpmd.log || ! kill -0 $TP" 30
+	grep -q '^Checking link statuses' "$T/testpmd.log" && kill -0 "$TP" ||
 		{ tail "$T/testpmd.log"; fail "testpmd did not start"; }
 }
 
@@ -66,8 +67,12 @@ start_chain() {
 		--wait-chain --summary "$T/$name.json" "$@"
 	start_nf F "$FWD" --service 1 --name fwd
 	wait_for "nfs_running 1" 20 || fail "fwd did not register: $(ctl nf list)"
-	wait_for "[ \$(P $nnull tx_pkts) -gt 20000 ]" 30 ||
+	wait_for "[ \$(P $nnull tx_pkts) -gt 20000 ]" 30 || {
+		grep -i 'memif\|port' "$T/$name.log" | tail -5
+		tail -5 "$T/testpmd.log"
+		kill -0 "$TP" 2>/dev/null || echo "testpmd (pid $TP) has exited"
 		fail "no traffic out of the memif port: $(ctl stats | jq -c .ports)"
+	}
 }
 
 # frozen INS OTHER OUT: freeze the peer of port OUT, and from one stats
