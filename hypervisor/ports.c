@@ -207,7 +207,7 @@ nfv_ports_fini(struct nfv_daemon *d)
 		if (p->restarting && !__atomic_load_n(&p->restart_rc, __ATOMIC_ACQUIRE)) {
 			/* Its reconnection still waits on the server: leave
 			 * it open (and DPDK's cleanup undone, main.c). */
-			RTE_LOG(WARNING, NFV_PORT, "port %u (%s): its server never answered the reconnection: left open\n",
+			RTE_LOG(WARNING, NFV_PORT, "port %u (%s): its reconnection still waits on the server: left open\n",
 				p->id, p->name);
 			d->port_left_open = 1;
 			port_free(p);
@@ -300,6 +300,9 @@ nfv_port_reconnect(struct nfv_port *p, uint64_t now)
 			return;		/* still connecting */
 		p->restarting = 0;
 		p->stopped = rc != RESTART_OK;
+		/* The handshake follows (EAL interrupt thread): a second
+		 * before the link is looked at again. */
+		p->check_at = RTE_MAX(p->check_at, now + hz);
 	}
 	if (now < p->check_at)
 		return;
@@ -325,6 +328,8 @@ nfv_port_reconnect(struct nfv_port *p, uint64_t now)
 	p->restart_rc = 0;
 	p->restarting = 1;
 	if (rte_ctrl_thread_create(&tid, "nfv-reconnect", NULL, restart_port, p) != 0) {
+		RTE_LOG(WARNING, NFV_PORT, "port %u (%s): cannot start a thread to connect it again: next try in %u s\n",
+			p->id, p->name, wait_s);
 		p->restarting = 0;
 		p->stopped = p->stopped_before_restart;
 		return;

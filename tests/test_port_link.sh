@@ -142,9 +142,11 @@ for i in 1 2 3 4 5 6 7 8 9 10; do
 	[ "$b" -gt "$a" ] || fail "the worker stopped while the memif server was frozen ($i s, port 0 at $b): $(tail -3 "$T/f.log")"
 	a=$b
 done
+[ "$(ctl port list | jq '.ports[1].reconnects')" -ge 2 ] ||
+	fail "fewer than two tries while the server was frozen: $(ctl port list | jq -c '.ports[1]')"
 note "memif server frozen 10 s: $(ctl port list | jq -c '.ports[1] | {link, reconnects}'), port 0 forwarded on ($a)"
 stop_daemon "$T/f.json" "$T/f.log"
-grep 'left open' "$T/f.log" | sed 's/^/# /'
+grep 'left open' "$T/f.log" | sed 's/^/# /'	# a try still blocked, if any
 kill -CONT "$TP"
 kill -INT "$TP" 2>/dev/null
 wait_exit "$TP" 10 >/dev/null || true
