@@ -39,26 +39,46 @@ port_failed(struct nfv_port *p, const char *step, int ret, const char **why)
 }
 
 /*
- * Whether a port is a net_memif port in the client role (its devargs
- * read as the driver reads them), which DPDK 22.11's driver connects to
- * its server only when the port starts (nfv_port_reconnect()).
+ * What a net_memif port's devargs say, read as the driver reads them:
+ * *@client whether it is in the client role, which DPDK 22.11's driver
+ * connects to its server only when the port starts (nfv_port_reconnect());
+ * *@abstract whether its socket is in the abstract namespace (the
+ * driver's default), where no file permission guards it.  Returns
+ * whether the port is a memif port at all.
  */
 static int
-memif_client(const struct rte_eth_dev_info *info)
+memif_devargs(const struct rte_eth_dev_info *info, int *client, int *abstract)
 {
 	const struct rte_devargs *da;
 	struct rte_kvargs *kv;
-	const char *role;
-	int client;
+	const char *v;
 
+	*client = *abstract = 0;
 	if (!info->driver_name || strcmp(info->driver_name, "net_memif") != 0 || !info->device)
 		return 0;
 	da = rte_dev_devargs(info->device);
 	kv = da && da->args ? rte_kvargs_parse(da->args, NULL) : NULL;
-	role = kv ? rte_kvargs_get(kv, "role") : NULL;
-	client = role && (strcmp(role, "client") == 0 || strcmp(role, "slave") == 0);
+	v = kv ? rte_kvargs_get(kv, "role") : NULL;
+	*client = v && (strcmp(v, "client") == 0 || strcmp(v, "slave") == 0);
+	v = kv ? rte_kvargs_get(kv, "socket-abstract") : NULL;
+	*abstract = !v || strstr(v, "yes") != NULL;	/* as the driver reads it */
 	rte_kvargs_free(kv);
-	return client;
+	return 1;
+}
+
+/*
+ * Any process of the host's network namespace may connect to an
+ * abstract memif socket: as a server port's client it takes the port's
+ * traffic and sends into its domain, and with DPDK 22.11 a connection
+ * closed at once crashes the server (nfvisord(8) BUGS).  Said once, at
+ * start, with the fix.
+ */
+static void
+memif_warn_abstract(const struct nfv_port *p, int client)
+{
+	RTE_LOG(WARNING, NFV_PORT, "port %u (%s): its memif socket is abstract (the driver's default): no file permission guards it, so any local process can %s; give socket-abstract=no and a socket path in a directory only its peer can reach\n",
+		p->id, p->name, client ? "pose as its server" :
+		"connect as its peer, take its traffic and send into its domain");
 }
 
 /*
@@ -74,7 +94,7 @@ port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, int *no_close,
 	struct rte_eth_conf conf = { 0 };
 	struct rte_eth_dev_info info;
 	uint16_t nrx = RX_DESC, ntx = TX_DESC;
-	int ret;
+	int ret, client, abstract;
 
 	*no_close = 0;
 	p->id = id;
@@ -93,7 +113,11 @@ port_init(struct nfv_daemon *d, uint16_t id, struct nfv_port *p, int *no_close,
 	ret = rte_eth_dev_info_get(id, &info);
 	if (ret < 0)
 		return port_failed(p, "device info", ret, why);
-	p->memif_client = (uint8_t)memif_client(&info);
+	if (memif_devargs(&info, &client, &abstract)) {
+		p->memif_client = (uint8_t)client;
+		if (abstract)
+			memif_warn_abstract(p, client);
+	}
 	ret = rte_eth_dev_configure(id, 1, 1, &conf);
 	if (ret < 0)
 		return port_failed(p, "configure", ret, why);

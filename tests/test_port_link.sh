@@ -7,9 +7,9 @@
 # not started yet, which nfvisord connects again once the server starts;
 # then a memif client with no server at all, connected once one comes;
 # then one whose server lives but does not accept, which must not hold up
-# the worker.  nfvisord
-# stops before its peer: DPDK 22.11's net_memif is not safe against its
-# peer leaving (nfvisord(8), BUGS).
+# the worker; last, ports on abstract memif sockets, which nfvisord warns
+# of.  nfvisord stops before its peer: DPDK 22.11's net_memif is not safe
+# against its peer leaving (nfvisord(8), BUGS).
 . "$(dirname "$0")/lib.sh"
 need_root_hugepages 128
 command -v dpdk-testpmd >/dev/null || skip "needs dpdk-testpmd (apt-get install dpdk)"
@@ -31,6 +31,7 @@ wait_for "grep -q 'port 1 (net_memif0): link down' $T/d.log" 5 ||
 note "$(grep -m1 'link down' "$T/d.log")"
 grep -q 'port 0 (net_null0): link' "$T/d.log" && fail "a link that was up from the start was logged"
 grep -q 'connects it to its server again' "$T/d.log" && fail "a memif server's link down says it is connected again"
+grep -q 'abstract' "$T/d.log" && fail "a memif socket in the file system was called abstract: $(grep abstract "$T/d.log")"
 
 stdbuf -oL dpdk-testpmd --lcores 0@0,1@0 --main-lcore 0 --file-prefix "${PREFIX}tp" -m 64 --no-pci \
 	--in-memory --log-level='*:warning' \
@@ -151,4 +152,20 @@ kill -CONT "$TP"
 kill -INT "$TP" 2>/dev/null
 wait_exit "$TP" 10 >/dev/null || true
 
-echo "PASS: port list shows each port's link; nfvisord logs a link going down and coming up, and connects a memif client once its server takes it"
+# ---- 5: memif sockets in the abstract namespace (DPDK's default) have no
+# file permissions: any local process can connect.  nfvisord says so for
+# each such port, server and client, with the fix.
+rm -rf "$RUN"
+start_daemon "$T/a.log" --no-pci --vdev "net_memif0,role=server,socket=$T/abs0.sock" \
+	--vdev "net_memif1,role=client,socket=$T/abs1.sock,socket-abstract=yes" -- -r "$RUN" \
+	--chain port:0 --summary "$T/a.json"
+grep -q "@$T/abs0.sock" /proc/net/unix || fail "the server port's socket is not abstract: $(grep "$T" /proc/net/unix)"
+[ ! -e "$T/abs0.sock" ] || fail "an abstract memif socket made a file"
+for p in "0 (net_memif0)" "1 (net_memif1)"; do
+	grep -q "port $p: its memif socket is abstract.*give socket-abstract=no" "$T/a.log" ||
+		fail "no warning for port $p's abstract socket: $(grep -i memif "$T/a.log")"
+done
+note "$(grep -m1 'is abstract' "$T/a.log")"
+stop_daemon "$T/a.json" "$T/a.log"
+
+echo "PASS: port list shows each port's link; nfvisord logs a link going down and coming up, connects a memif client once its server takes it, and warns of abstract memif sockets"

@@ -444,7 +444,7 @@ main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	if (rte_eth_dev_count_avail() < 1) {
-		fprintf(stderr, PROG ": no port: give one, e.g. --vdev net_memif0,role=server,socket=/tmp/m.sock\n");
+		fprintf(stderr, PROG ": no port: give one, e.g. --vdev net_memif0,role=server,socket=/tmp/m.sock,socket-abstract=no\n");
 		return 1;
 	}
 	g.port = 0;
