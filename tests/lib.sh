@@ -25,6 +25,21 @@ hard() { echo "ERROR: $*"; exit 99; }
 note() { echo "# $*"; }
 
 # NFV_TEST_KEEP=DIR: a test that fails leaves its logs in DIR/NAME.PID.
+# memif_testpmd ROLE LOG ARGS...: dpdk-testpmd in the background on CPU 0
+# with one net_memif port in ROLE (server or client) on the socket file
+# $SOCK, ARGS its application options, its output in LOG; sets TP, and
+# cleanup() stops it.  Its EAL files go with --in-memory.
+memif_testpmd() {
+	local role=$1 log=$2
+	shift 2
+	stdbuf -oL dpdk-testpmd --lcores 0@0,1@0 --main-lcore 0 --file-prefix "${PREFIX}tp" -m 64 --no-pci \
+		--in-memory --log-level='*:warning' \
+		--vdev "net_memif0,role=$role,socket=$SOCK,socket-abstract=no" \
+		-- "$@" >"$log" 2>&1 &
+	TP=$!
+	PIDS="$PIDS $TP"
+}
+
 cleanup() {
 	local p rc=$?
 	for p in $PIDS; do kill -TERM "$p" 2>/dev/null; done

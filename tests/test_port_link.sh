@@ -33,12 +33,7 @@ grep -q 'port 0 (net_null0): link' "$T/d.log" && fail "a link that was up from t
 grep -q 'connects it to its server again' "$T/d.log" && fail "a memif server's link down says it is connected again"
 grep -q 'abstract' "$T/d.log" && fail "a memif socket in the file system was called abstract: $(grep abstract "$T/d.log")"
 
-stdbuf -oL dpdk-testpmd --lcores 0@0,1@0 --main-lcore 0 --file-prefix "${PREFIX}tp" -m 64 --no-pci \
-	--in-memory --log-level='*:warning' \
-	--vdev "net_memif0,role=client,socket=$SOCK,socket-abstract=no" \
-	-- --forward-mode=rxonly --auto-start --stats-period 1 >"$T/testpmd.log" 2>&1 &
-TP=$!
-PIDS="$PIDS $TP"
+memif_testpmd client "$T/testpmd.log" --forward-mode=rxonly --auto-start --stats-period 1
 wait_for "[ \"\$(L 1)\" = up ]" 30 || { tail "$T/testpmd.log"; fail "the memif link did not come up with a client: $(L 1)"; }
 wait_for "grep -q 'port 1 (net_memif0): link up' $T/d.log" 5 ||
 	fail "the memif port's link up was not logged: $(tail -3 "$T/d.log")"
@@ -56,6 +51,8 @@ wait_exit "$TP" 10 >/dev/null || true
 # the server takes it.  The server is an interactive testpmd fed by a fifo.
 rm -rf "$RUN" "$SOCK"
 mkfifo "$T/tp.in"
+# Not memif_testpmd: testpmd's own open of the fifo (for reading) waits
+# for a writer, so it must be in the background process.
 stdbuf -oL dpdk-testpmd --lcores 0@0,1@0 --main-lcore 0 --file-prefix "${PREFIX}tp" -m 64 --no-pci \
 	--in-memory --log-level='*:warning' \
 	--vdev "net_memif0,role=server,socket=$SOCK,socket-abstract=no" \
@@ -103,12 +100,7 @@ wait_for "[ \$(ctl port list | jq '.ports[1].reconnects') -ge 1 ]" 10 ||
 [ "$(L 1)" = down ] || fail "the memif client without a server has its link $(L 1)"
 [ "$(ctl port list | jq '.ports[1].tx_dropped')" -gt 0 ] ||
 	fail "what goes out of the unconnected port is not dropped after the hold: $(ctl port list | jq -c '.ports[1]')"
-stdbuf -oL dpdk-testpmd --lcores 0@0,1@0 --main-lcore 0 --file-prefix "${PREFIX}tp" -m 64 --no-pci \
-	--in-memory --log-level='*:warning' \
-	--vdev "net_memif0,role=server,socket=$SOCK,socket-abstract=no" \
-	-- --forward-mode=rxonly --auto-start --stats-period 1 >"$T/late.log" 2>&1 &
-TP=$!
-PIDS="$PIDS $TP"
+memif_testpmd server "$T/late.log" --forward-mode=rxonly --auto-start --stats-period 1
 wait_for "[ \"\$(L 1)\" = up ]" 30 || { tail "$T/late.log"; fail "the memif client did not connect to the server that came: $(ctl port list | jq -c '.ports[1]')"; }
 t0=$(ctl port list | jq '.ports[1].tx_pkts')
 wait_for "[ \$(ctl port list | jq '.ports[1].tx_pkts') -gt $((t0 + 20000)) ]" 10 ||
@@ -125,12 +117,7 @@ wait_exit "$TP" 10 >/dev/null || true
 # while nfvisord tries again (at about 1, 3 and 7 s); nfvisord still stops
 # cleanly, leaving that port open.
 rm -rf "$RUN" "$SOCK"
-stdbuf -oL dpdk-testpmd --lcores 0@0,1@0 --main-lcore 0 --file-prefix "${PREFIX}tp" -m 64 --no-pci \
-	--in-memory --log-level='*:warning' \
-	--vdev "net_memif0,role=server,socket=$SOCK,socket-abstract=no" \
-	-- --disable-device-start --stats-period 1 >"$T/frozen.log" 2>&1 &
-TP=$!
-PIDS="$PIDS $TP"
+memif_testpmd server "$T/frozen.log" --disable-device-start --stats-period 1
 wait_for "[ -S $SOCK ]" 20 || { tail "$T/frozen.log"; fail "testpmd did not create its memif socket"; }
 start_daemon "$T/f.log" --no-pci --vdev net_null0,size=64,copy=0 \
 	--vdev "net_memif0,role=client,socket=$SOCK,socket-abstract=no" -- -r "$RUN" \

@@ -28,12 +28,7 @@ trap 'cleanup; rm -rf "/var/run/dpdk/${PREFIX}tp"' EXIT
 
 start_peer() {
 	rm -f "$SOCK" "$T/testpmd.log"	# not the last one's log to wait on
-	stdbuf -oL dpdk-testpmd --lcores 0@0,1@0 --main-lcore 0 --file-prefix "${PREFIX}tp" -m 64 --no-pci \
-		--in-memory --log-level='*:warning' \
-		--vdev "net_memif0,role=server,socket=$SOCK,socket-abstract=no" \
-		-- --forward-mode=rxonly --auto-start --stats-period 1 >"$T/testpmd.log" 2>&1 &
-	TP=$!
-	PIDS="$PIDS $TP"
+	memif_testpmd server "$T/testpmd.log" --forward-mode=rxonly --auto-start --stats-period 1
 	# Its socket file appears when the port is probed, but the server
 	# takes a client only once the port is started (till then DPDK
 	# 22.11's net_memif refuses it, "ID not found", and the client never
