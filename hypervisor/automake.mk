@@ -18,11 +18,15 @@ hypervisor_nfvisord_SOURCES = \
 	hypervisor/nf_manager.c \
 	hypervisor/options.c hypervisor/options.h \
 	hypervisor/ports.c \
+	hypervisor/quiesce.c hypervisor/quiesce.h \
 	hypervisor/service.c hypervisor/service.h \
 	hypervisor/service_ctl.c \
 	hypervisor/stats.c hypervisor/stats.h \
 	hypervisor/switch.c \
 	hypervisor/util.c
 hypervisor_nfvisord_CFLAGS = $(AM_CFLAGS) $(NFV_DPDK_CFLAGS) $(NUMA_CFLAGS) $(JANSSON_CFLAGS)
+# munmap() of quiesce.c must be the one shared libraries (DPDK's drivers,
+# loaded as plugins after the link) find: export it.
+hypervisor_nfvisord_LDFLAGS = $(AM_LDFLAGS) -Wl,--export-dynamic-symbol=munmap
 hypervisor_nfvisord_LDADD = hypervisor/libnfvctl_server.a $(NFV_TRUST_LIBS) $(JANSSON_LIBS) -lpthread
 dist_man_MANS += docs/nfvisord.8

@@ -22,6 +22,7 @@
 #include "eal_run.h"
 #include "fatal.h"
 #include "options.h"
+#include "quiesce.h"
 #include "stats.h"
 #include "unixsock.h"
 
@@ -280,6 +281,8 @@ main(int argc, char **argv)
 			"echo 1024 > /proc/sys/vm/nr_hugepages)\n", rte_strerror(rte_errno));
 		return 1;
 	}
+	if (nfv_quiesce_init() < 0)
+		goto out_eal;
 	eargv[n] = eargv[0];
 	ret = nfv_options_parse(eargc - n, eargv + n, &d->cfg, PROG);
 	if (ret != 0) {

@@ -8,6 +8,7 @@
 #include <rte_telemetry.h>
 
 #include "ctl.h"
+#include "quiesce.h"
 #include "stats.h"
 
 static struct nfv_daemon *g_d;	/* for the telemetry callback */
@@ -381,6 +382,7 @@ nfv_stats_all(struct nfv_daemon *d)
 {
 	json_t *drops = json_object(), *rejects = json_object(), *r;
 	json_t *ports = nfv_stats_ports(d), *nfs = nfv_stats_nfs(d);
+	uint64_t waited, gave_up;
 	int i;
 
 	for (i = 0; i < NFV_DROP_MAX; i++)
@@ -407,6 +409,9 @@ nfv_stats_all(struct nfv_daemon *d)
 		      "max_us", (json_int_t)NFV_STAT_GET(d->tot.reclaim_us_max),
 		      "total_us", (json_int_t)NFV_STAT_GET(d->tot.reclaim_us_sum),
 		      "worker_sleep", worker_sleep_json(d));
+	nfv_quiesce_counts(&waited, &gave_up);
+	json_object_set_new(r, "unmaps", json_pack("{s:I, s:I}", "waited", (json_int_t)waited,
+						    "gave_up", (json_int_t)gave_up));
 	json_decref(ports);
 	json_decref(nfs);
 	return r ?: json_object();

@@ -23,6 +23,7 @@
 #include "classify.h"
 #include "daemon.h"
 #include "direct.h"
+#include "quiesce.h"
 #include "validate.h"
 
 #define RTE_LOGTYPE_NFV_SWITCH RTE_LOGTYPE_USER1
@@ -1135,7 +1136,9 @@ idle_sleep(struct nfv_daemon *d, int was_active)
 				    RTE_MIN(1000u, d->cfg.idle_sleep_us * 1000u);
 	ts.tv_nsec = (long)d->sleep_ns;
 	t0 = nfv_now_ns();
+	nfv_quiesce_worker_offline();	/* an unmap need not wait for the sleep */
 	nanosleep(&ts, NULL);	/* a signal (quit) ends it early */
+	nfv_quiesce_worker_online();
 	NFV_STAT_ADD(d->tot.sleeps, 1);
 	NFV_STAT_ADD(d->tot.slept_ns, nfv_now_ns() - t0);
 }
@@ -1151,7 +1154,11 @@ nfv_worker_loop(struct nfv_daemon *d)
 	if (d->cfg.idle_sleep_us)
 		(void)prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
 	d->last_activity_ns = nfv_now_ns();
+	nfv_quiesce_worker_online();
 	while (!d->quit) {
+		/* No burst of ours runs here: a driver may unmap a port's
+		 * rings once we passed this point (quiesce.h). */
+		nfv_quiesce_point();
 		rx_ports(d);
 		for (i = 0; i < d->nwdom; i++) {
 			struct nfv_hdomain *hd = d->wdom[i];
@@ -1187,6 +1194,7 @@ nfv_worker_loop(struct nfv_daemon *d)
 				idle_sleep(d, was_active);
 		}
 	}
+	nfv_quiesce_worker_offline();
 }
 
 /* At shutdown: take back every buffer, so the pool audits clean. */
@@ -1196,6 +1204,7 @@ nfv_worker_drain_all(struct nfv_daemon *d)
 	uint32_t i, s;
 	uint16_t p;
 
+	nfv_quiesce_worker_online();	/* flush_port() bursts */
 	/* Everyone leaves: no group needs to take its others along. */
 	for (i = 0; i < d->nwdom; i++)
 		for (s = 0; s < d->wdom[i]->dom.region.layout.p.nslots; s++)
@@ -1210,6 +1219,7 @@ nfv_worker_drain_all(struct nfv_daemon *d)
 		flush_port(d, &d->port[p]);
 		port_drop_held(d, &d->port[p], NFV_DROP_SHUTDOWN);
 	}
+	nfv_quiesce_worker_offline();
 }
 
 int

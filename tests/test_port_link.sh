@@ -8,8 +8,7 @@
 # then a memif client with no server at all, connected once one comes;
 # then one whose server lives but does not accept, which must not hold up
 # the worker; last, ports on abstract memif sockets, which nfvisord warns
-# of.  nfvisord stops before its peer: DPDK 22.11's net_memif is not safe
-# against its peer leaving (nfvisord(8), BUGS).
+# of.  A peer that leaves under traffic: test_memif_churn.sh.
 . "$(dirname "$0")/lib.sh"
 need_root_hugepages 128
 command -v dpdk-testpmd >/dev/null || skip "needs dpdk-testpmd (apt-get install dpdk)"
