@@ -15,6 +15,7 @@ hypervisor_nfvisord_SOURCES = \
 	hypervisor/flow_ctl.c \
 	hypervisor/ivshmem_server.c hypervisor/ivshmem_server.h \
 	hypervisor/main.c \
+	hypervisor/memif_send.c hypervisor/memif_send.h \
 	hypervisor/nf_manager.c \
 	hypervisor/options.c hypervisor/options.h \
 	hypervisor/ports.c \
@@ -25,8 +26,9 @@ hypervisor_nfvisord_SOURCES = \
 	hypervisor/switch.c \
 	hypervisor/util.c
 hypervisor_nfvisord_CFLAGS = $(AM_CFLAGS) $(NFV_DPDK_CFLAGS) $(NUMA_CFLAGS) $(JANSSON_CFLAGS)
-# munmap() of quiesce.c must be the one shared libraries (DPDK's drivers,
-# loaded as plugins after the link) find: export it.
-hypervisor_nfvisord_LDFLAGS = $(AM_LDFLAGS) -Wl,--export-dynamic-symbol=munmap
+# munmap() of quiesce.c and sendmsg() of memif_send.c must be the ones
+# shared libraries (DPDK's drivers, loaded as plugins after the link) find.
+hypervisor_nfvisord_LDFLAGS = $(AM_LDFLAGS) -Wl,--export-dynamic-symbol=munmap \
+	-Wl,--export-dynamic-symbol=sendmsg
 hypervisor_nfvisord_LDADD = hypervisor/libnfvctl_server.a $(NFV_TRUST_LIBS) $(JANSSON_LIBS) -lpthread
 dist_man_MANS += docs/nfvisord.8

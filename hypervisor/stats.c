@@ -8,6 +8,7 @@
 #include <rte_telemetry.h>
 
 #include "ctl.h"
+#include "memif_send.h"
 #include "quiesce.h"
 #include "stats.h"
 
@@ -410,8 +411,10 @@ nfv_stats_all(struct nfv_daemon *d)
 		      "total_us", (json_int_t)NFV_STAT_GET(d->tot.reclaim_us_sum),
 		      "worker_sleep", worker_sleep_json(d));
 	nfv_quiesce_counts(&waited, &gave_up);
-	json_object_set_new(r, "unmaps", json_pack("{s:I, s:I}", "waited", (json_int_t)waited,
-						    "gave_up", (json_int_t)gave_up));
+	json_object_set_new(r, "driver_guards",
+			    json_pack("{s:I, s:I, s:I}", "unmaps_waited", (json_int_t)waited,
+				      "unmaps_gave_up", (json_int_t)gave_up, "memif_sends_to_closed",
+				      (json_int_t)nfv_memif_sends_forgiven()));
 	json_decref(ports);
 	json_decref(nfs);
 	return r ?: json_object();
