@@ -26,9 +26,10 @@ hypervisor_nfvisord_SOURCES = \
 	hypervisor/switch.c \
 	hypervisor/util.c
 hypervisor_nfvisord_CFLAGS = $(AM_CFLAGS) $(NFV_DPDK_CFLAGS) $(NUMA_CFLAGS) $(JANSSON_CFLAGS)
-# munmap() of quiesce.c and sendmsg() of memif_send.c must be the ones
-# shared libraries (DPDK's drivers, loaded as plugins after the link) find.
+# munmap() and close() of quiesce.c and sendmsg() of memif_send.c must be
+# the ones shared libraries (DPDK's drivers, loaded as plugins after the
+# link) find.
 hypervisor_nfvisord_LDFLAGS = $(AM_LDFLAGS) -Wl,--export-dynamic-symbol=munmap \
-	-Wl,--export-dynamic-symbol=sendmsg
+	-Wl,--export-dynamic-symbol=close -Wl,--export-dynamic-symbol=sendmsg
 hypervisor_nfvisord_LDADD = hypervisor/libnfvctl_server.a $(NFV_TRUST_LIBS) $(JANSSON_LIBS) -lpthread
 dist_man_MANS += docs/nfvisord.8

@@ -271,6 +271,9 @@ main(int argc, char **argv)
 	}
 	/* A fault (ours, or a driver's: nfvisord(8) BUGS) says where. */
 	nfv_fatal_report_install(PROG, on_fatal_cleanup);
+	/* Before the EAL: a memif server port listens from its probe on, and
+	 * its driver's sends to a client that left must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
 	/* Always --in-memory: no hugepage file survives us (eal_run.h). */
 	eargv = nfv_eal_argv(argc, argv, &eargc);
 	if (!eargv)
@@ -298,7 +301,6 @@ main(int argc, char **argv)
 	d->tx_hold_tsc = (uint64_t)d->cfg.tx_hold_us * rte_get_tsc_hz() / 1000000u;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
 
 	if (nfv_domains_setup(d) < 0)
 		goto out_domain;

@@ -32,9 +32,8 @@
 static ssize_t (*next_sendmsg)(int, const struct msghdr *, int);
 static uint64_t n_forgiven;
 
-/* The caller at @ret is DPDK's memif driver. */
-static int
-from_memif(const void *ret)
+int
+nfv_caller_is_memif(const void *ret)
 {
 	Dl_info info;
 	const char *base;
@@ -71,7 +70,7 @@ sendmsg(int fd, const struct msghdr *msg, int flags)
 	if (n >= 0 || (errno != EPIPE && errno != ECONNRESET))
 		return n;
 	err = errno;
-	if (!from_memif(__builtin_return_address(0))) {
+	if (!nfv_caller_is_memif(__builtin_return_address(0))) {
 		errno = err;
 		return n;
 	}

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * memif_send.h - sendmsg() of DPDK's memif driver to a peer that has gone
- * counts as sent (memif_send.c says why).
+ * counts as sent (memif_send.c says why); which code is that driver's.
  */
 #ifndef NFV_MEMIF_SEND_H
 #define NFV_MEMIF_SEND_H
 
 #include <stdint.h>
+
+/** @ret, a return address, lies in DPDK's memif driver (librte_net_memif). */
+int nfv_caller_is_memif(const void *ret);
 
 /** Sends of the memif driver to a closed peer reported as sent so far. */
 uint64_t nfv_memif_sends_forgiven(void);

@@ -12,12 +12,13 @@
 #include <rte_errno.h>
 #include <rte_log.h>
 
+#include "memif_send.h"
 #include "quiesce.h"
 
 #define RTE_LOGTYPE_NFV_QUIESCE RTE_LOGTYPE_USER1
 
-/* How long an unmap waits for the worker before it goes ahead. */
-#define QUIESCE_WAIT_MS 1000
+/* A wait that long is reported, once a second. */
+#define QUIESCE_WARN_MS 1000
 
 struct rte_rcu_qsbr *nfv_quiesce_qsbr;
 
@@ -27,7 +28,8 @@ static uint8_t qsbr_mem[8 * RTE_CACHE_LINE_SIZE] __rte_cache_aligned;
 
 static __thread int is_worker;
 static int (*next_munmap)(void *, size_t);
-static uint64_t n_waited, n_timed_out;
+static int (*next_close)(int);
+static uint64_t n_waited, n_slow;
 
 int
 nfv_quiesce_init(void)
@@ -59,54 +61,83 @@ nfv_quiesce_worker_offline(void)
 }
 
 void
-nfv_quiesce_counts(uint64_t *waited, uint64_t *timed_out)
+nfv_quiesce_counts(uint64_t *waited, uint64_t *slow)
 {
 	*waited = __atomic_load_n(&n_waited, __ATOMIC_RELAXED);
-	*timed_out = __atomic_load_n(&n_timed_out, __ATOMIC_RELAXED);
+	*slow = __atomic_load_n(&n_slow, __ATOMIC_RELAXED);
 }
 
-/* Until the worker, online, passes a quiescent point (at most
- * QUIESCE_WAIT_MS). */
+/*
+ * If the caller at @ret (a return address) is the memif driver and the
+ * worker is online: until the worker passes a quiescent point.  No time
+ * limit: to unmap or close under a burst is what must not happen, and the
+ * worker never waits for the threads that get here (the interrupt
+ * thread, nfv-reconnect).  A long wait says so, once a second.
+ */
 static void
-wait_for_worker(struct rte_rcu_qsbr *v)
+wait_for_worker(const void *ret, const char *what)
 {
-	uint64_t token = rte_rcu_qsbr_start(v);
-	uint64_t end;
+	struct rte_rcu_qsbr *v = __atomic_load_n(&nfv_quiesce_qsbr, __ATOMIC_ACQUIRE);
+	uint64_t token, next_warn, hz;
+	unsigned int secs = 0;
 
+	if (v == NULL || is_worker || !nfv_caller_is_memif(ret))
+		return;
+	token = rte_rcu_qsbr_start(v);
 	if (rte_rcu_qsbr_check(v, token, false))
 		return;		/* offline, or between two rounds right now */
 	__atomic_fetch_add(&n_waited, 1, __ATOMIC_RELAXED);
-	end = rte_get_timer_cycles() + rte_get_timer_hz() / 1000u * QUIESCE_WAIT_MS;
+	hz = rte_get_timer_hz();
+	next_warn = rte_get_timer_cycles() + hz / 1000u * QUIESCE_WARN_MS;
 	while (!rte_rcu_qsbr_check(v, token, false)) {
-		if (rte_get_timer_cycles() > end) {
-			__atomic_fetch_add(&n_timed_out, 1, __ATOMIC_RELAXED);
-			RTE_LOG(WARNING, NFV_QUIESCE, "a driver unmaps memory, and the worker has not finished its round in %u ms: unmapping anyway\n",
-				QUIESCE_WAIT_MS);
-			return;
+		if (rte_get_timer_cycles() > next_warn) {
+			if (secs++ == 0)
+				__atomic_fetch_add(&n_slow, 1, __ATOMIC_RELAXED);
+			RTE_LOG(WARNING, NFV_QUIESCE, "the memif driver would %s memory the worker may use, and the worker has not ended its round for %u s: still waiting\n",
+				what, secs);
+			next_warn = rte_get_timer_cycles() + hz / 1000u * QUIESCE_WARN_MS;
 		}
 		sched_yield();	/* the worker may share this CPU */
 	}
 }
 
+/* The next definition of @name: the C library's, or a sanitizer's in
+ * front of it. */
+static void *
+next_fn(void **slot, const char *name)
+{
+	void *fn = __atomic_load_n(slot, __ATOMIC_RELAXED);
+
+	if (fn == NULL) {
+		fn = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(slot, fn, __ATOMIC_RELAXED);
+	}
+	return fn;
+}
+
 /*
- * Every munmap() of a shared library (a DPDK driver's among them) and of
- * nfvisord comes here; the C library's own unmaps (malloc, thread stacks)
- * use its internal entry and do not.
+ * Every munmap() and close() of a shared library (a DPDK driver's among
+ * them) and of nfvisord comes here; the C library's own (malloc, thread
+ * stacks, stdio) use its internal entries and do not.  The memif driver
+ * closes a port's interrupt eventfds, then unmaps its regions: a burst
+ * under way could still write an eventfd number reused meanwhile.
  */
 int
 munmap(void *addr, size_t len)
 {
-	struct rte_rcu_qsbr *v = __atomic_load_n(&nfv_quiesce_qsbr, __ATOMIC_ACQUIRE);
-	int (*next)(void *, size_t) = __atomic_load_n(&next_munmap, __ATOMIC_RELAXED);
+	int (*next)(void *, size_t);
 
-	if (v != NULL && !is_worker)
-		wait_for_worker(v);
-	if (next == NULL) {
-		/* The C library's, or a sanitizer's in front of it. */
-		next = (int (*)(void *, size_t))dlsym(RTLD_NEXT, "munmap");
-		if (next == NULL)
-			return (int)syscall(SYS_munmap, addr, len);
-		__atomic_store_n(&next_munmap, next, __ATOMIC_RELAXED);
-	}
-	return next(addr, len);
+	wait_for_worker(__builtin_return_address(0), "unmap");
+	next = (int (*)(void *, size_t))next_fn((void **)&next_munmap, "munmap");
+	return next ? next(addr, len) : (int)syscall(SYS_munmap, addr, len);
+}
+
+int
+close(int fd)
+{
+	int (*next)(int);
+
+	wait_for_worker(__builtin_return_address(0), "close an eventfd of");
+	next = (int (*)(int))next_fn((void **)&next_close, "close");
+	return next ? next(fd) : (int)syscall(SYS_close, fd);
 }

@@ -9,13 +9,16 @@
  * burst then faults.  The flag is cleared first, so a burst that starts
  * afterwards returns at once; only a burst already running is in danger.
  *
- * nfvisord therefore defines munmap(): a shared library's call to it
- * (through its PLT) comes here.  Called from any thread but the worker's
- * while the worker is online, it first waits until the worker has passed
- * a quiescent point (DPDK's QSBR RCU, rte_rcu_qsbr.h): the top of a round,
- * or a sleep.  Every burst running when the call came has then ended.  The
- * wait is bounded (1 s, then it unmaps anyway and says so): a worker that
- * stops reporting must not hang the thread that unmaps.
+ * nfvisord therefore defines munmap() and close(): a shared library's
+ * call to them (through its PLT) comes here.  Called by the memif driver
+ * (the caller's return address lies in librte_net_memif) on any thread
+ * but the worker's while the worker is online, they first wait until the
+ * worker has passed a quiescent point (DPDK's QSBR RCU, rte_rcu_qsbr.h):
+ * the top of a round, or a sleep.  Every burst running when the call came
+ * has then ended.  close() too: the driver closes a port's interrupt
+ * eventfds before it unmaps, and a burst under way may write one.  The
+ * wait has no time limit (the worker never waits for those threads); one
+ * that lasts a second is logged, once a second.
  */
 #ifndef NFV_QUIESCE_H
 #define NFV_QUIESCE_H
@@ -39,7 +42,8 @@ nfv_quiesce_point(void)
 	rte_rcu_qsbr_quiescent(nfv_quiesce_qsbr, 0);
 }
 
-/** How many unmaps waited for the worker, and how many gave up waiting. */
-void nfv_quiesce_counts(uint64_t *waited, uint64_t *timed_out);
+/** How many of the memif driver's unmaps and closes waited for the worker,
+ * and how many of those waited a second or more. */
+void nfv_quiesce_counts(uint64_t *waited, uint64_t *slow);
 
 #endif /* NFV_QUIESCE_H */

@@ -383,7 +383,7 @@ nfv_stats_all(struct nfv_daemon *d)
 {
 	json_t *drops = json_object(), *rejects = json_object(), *r;
 	json_t *ports = nfv_stats_ports(d), *nfs = nfv_stats_nfs(d);
-	uint64_t waited, gave_up;
+	uint64_t waited, slow;
 	int i;
 
 	for (i = 0; i < NFV_DROP_MAX; i++)
@@ -410,10 +410,10 @@ nfv_stats_all(struct nfv_daemon *d)
 		      "max_us", (json_int_t)NFV_STAT_GET(d->tot.reclaim_us_max),
 		      "total_us", (json_int_t)NFV_STAT_GET(d->tot.reclaim_us_sum),
 		      "worker_sleep", worker_sleep_json(d));
-	nfv_quiesce_counts(&waited, &gave_up);
+	nfv_quiesce_counts(&waited, &slow);
 	json_object_set_new(r, "driver_guards",
-			    json_pack("{s:I, s:I, s:I}", "unmaps_waited", (json_int_t)waited,
-				      "unmaps_gave_up", (json_int_t)gave_up, "memif_sends_to_closed",
+			    json_pack("{s:I, s:I, s:I}", "waits_for_worker", (json_int_t)waited,
+				      "waits_over_1s", (json_int_t)slow, "memif_sends_to_closed",
 				      (json_int_t)nfv_memif_sends_forgiven()));
 	json_decref(ports);
 	json_decref(nfs);

@@ -1213,11 +1213,13 @@ nfv_worker_drain_all(struct nfv_daemon *d)
 		for (s = 0; s < d->wdom[i]->dom.region.layout.p.nslots; s++)
 			detach_nf(d, &d->wdom[i]->nf[s], NFV_DROP_SHUTDOWN);
 		release_limbo(d->wdom[i]);
+		nfv_quiesce_point();
 	}
 	/* What a port does not take now, it will not get. */
 	for (p = 0; p < d->nports; p++) {
 		flush_port(d, &d->port[p]);
 		port_drop_held(d, &d->port[p], NFV_DROP_SHUTDOWN);
+		nfv_quiesce_point();
 	}
 	nfv_quiesce_worker_offline();
 }

@@ -3,8 +3,8 @@
 # A memif peer that comes and goes while packets flow must not take
 # nfvisord down.  DPDK 22.11's net_memif unmaps a port's rings on its
 # interrupt thread as soon as the peer leaves, under a worker that may be
-# inside a burst on them; nfvisord's munmap() waits for the worker to end
-# its round first (hypervisor/quiesce.h).  Without that wait, nfvisord
+# inside a burst on them; nfvisord's munmap() and close() make the
+# driver wait for the worker to end its round first (hypervisor/quiesce.h).  Without that wait, nfvisord
 # died of SIGSEGV in 8 runs of 9 of this test's first part (100 to 200
 # cycles each), after 4 to 128 disconnects.
 #  0. 2000 clients connect to nfvisord's memif server and close at once:
@@ -114,8 +114,8 @@ for i in 1 2 3 4; do
 	flowing "with client $((i + 1))"
 done
 alive d.log "after its clients were killed"
-[ "$(ctl stats | jq .driver_guards.unmaps_gave_up)" = 0 ] ||
-	fail "an unmap gave up waiting: $(ctl stats | jq -c .driver_guards)"
+[ "$(ctl stats | jq .driver_guards.waits_over_1s)" = 0 ] ||
+	fail "a driver waited a second or more for the worker: $(ctl stats | jq -c .driver_guards)"
 note "4 clients killed under traffic; $(ctl stats | jq -c .driver_guards)"
 stop_daemon "$T/d.json" "$T/d.log"
 echo quit >&7
@@ -141,6 +141,6 @@ for i in 1 2 3 4; do
 done
 note "memif client: the server stopped its port 4 times; reconnects $(P reconnects);" \
 	"$(ctl stats | jq -c .driver_guards)"
-[ "$(ctl stats | jq .driver_guards.unmaps_gave_up)" = 0 ] ||
-	fail "an unmap gave up waiting: $(ctl stats | jq -c .driver_guards)"
+[ "$(ctl stats | jq .driver_guards.waits_over_1s)" = 0 ] ||
+	fail "a driver waited a second or more for the worker: $(ctl stats | jq -c .driver_guards)"
 stop_daemon "$T/c.json" "$T/c.log"
