@@ -35,9 +35,22 @@ memif_testpmd() {
 	stdbuf -oL dpdk-testpmd --lcores 0@0,1@0 --main-lcore 0 --file-prefix "${PREFIX}tp" -m 64 --no-pci \
 		--in-memory --log-level='*:warning' \
 		--vdev "net_memif0,role=$role,socket=$SOCK,socket-abstract=no" \
-		-- "$@" >"$log" 2>&1 &
+		-- "$@" <"${TP_IN:-/dev/null}" >"$log" 2>&1 &
 	TP=$!
 	PIDS="$PIDS $TP"
+}
+
+# memif_testpmd_fifo ROLE LOG ARGS...: memif_testpmd, interactive (-i),
+# its commands written to fd 7 (echo start >&7).  testpmd's own open of
+# the fifo waits for a writer, so it happens in the background process;
+# fd 7 is opened read-write: it never blocks, nor EPIPEs if testpmd goes.
+memif_testpmd_fifo() {
+	local role=$1 log=$2
+	shift 2
+	rm -f "$T/tp.in"
+	mkfifo "$T/tp.in"
+	TP_IN=$T/tp.in memif_testpmd "$role" "$log" -i "$@"
+	exec 7<>"$T/tp.in"
 }
 
 cleanup() {

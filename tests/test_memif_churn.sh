@@ -34,21 +34,6 @@ trap 'cleanup; rm -rf "/var/run/dpdk/${PREFIX}tp"' EXIT
 P() { ctl port list | jq -r ".ports[1].$1"; }
 alive() { kill -0 "$DPID" 2>/dev/null || { tail -15 "$T/$1"; fail "nfvisord died $2"; }; }
 
-# tp_fifo ROLE LOG: an interactive testpmd with a memif port in ROLE, fed
-# from fd 7.  Not memif_testpmd(): its open of the fifo waits for a
-# writer, so it must be in the background process.
-tp_fifo() {
-	rm -f "$T/tp.in"
-	mkfifo "$T/tp.in"
-	stdbuf -oL dpdk-testpmd --lcores 0@0,1@0 --main-lcore 0 --file-prefix "${PREFIX}tp" -m 64 --no-pci \
-		--in-memory --log-level='*:warning' \
-		--vdev "net_memif0,role=$1,socket=$SOCK,socket-abstract=no" \
-		-- -i --disable-link-check --forward-mode=io <"$T/tp.in" >"$2" 2>&1 &
-	TP=$!
-	PIDS="$PIDS $TP"
-	exec 7<>"$T/tp.in"	# read-write: never blocks, never EPIPE if testpmd goes
-}
-
 # flowing WHAT: packets come back in through the memif port.
 flowing() {
 	local r0
@@ -82,7 +67,7 @@ fds=$(ls /proc/"$DPID"/fd | wc -l)
 note "2000 memif clients connected and closed at once: nfvisord alive, fds $fds0 -> $fds;" \
 	"$(ctl stats | jq -c .driver_guards)"
 
-tp_fifo client "$T/tp.log"
+memif_testpmd_fifo client "$T/tp.log" --disable-link-check --forward-mode=io
 echo start >&7
 flowing "with a client"
 for i in $(seq "$CYCLES"); do
@@ -109,7 +94,7 @@ for i in 1 2 3 4; do
 	kill -KILL "$TP"
 	wait "$TP" 2>/dev/null
 	alive d.log "when its memif client was killed ($i)"
-	tp_fifo client "$T/tp$i.log"
+	memif_testpmd_fifo client "$T/tp$i.log" --disable-link-check --forward-mode=io
 	echo start >&7
 	flowing "with client $((i + 1))"
 done
@@ -123,7 +108,7 @@ wait_exit "$TP" 10 >/dev/null || true
 
 # ---- 3: nfvisord's client, a server that stops and starts its port
 rm -rf "$RUN" "$SOCK"
-tp_fifo server "$T/server.log"
+memif_testpmd_fifo server "$T/server.log" --disable-link-check --forward-mode=io
 wait_for "[ -S $SOCK ]" 20 || { tail "$T/server.log"; fail "testpmd did not create its memif socket"; }
 echo start >&7
 start_daemon "$T/c.log" --no-pci --vdev net_null0,size=64,copy=0 \

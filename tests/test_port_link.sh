@@ -49,16 +49,7 @@ wait_exit "$TP" 10 >/dev/null || true
 # by itself, so nfvisord's worker restarts the port, with a backoff, until
 # the server takes it.  The server is an interactive testpmd fed by a fifo.
 rm -rf "$RUN" "$SOCK"
-mkfifo "$T/tp.in"
-# Not memif_testpmd: testpmd's own open of the fifo (for reading) waits
-# for a writer, so it must be in the background process.
-stdbuf -oL dpdk-testpmd --lcores 0@0,1@0 --main-lcore 0 --file-prefix "${PREFIX}tp" -m 64 --no-pci \
-	--in-memory --log-level='*:warning' \
-	--vdev "net_memif0,role=server,socket=$SOCK,socket-abstract=no" \
-	-- -i --disable-device-start --forward-mode=rxonly <"$T/tp.in" >"$T/server.log" 2>&1 &
-TP=$!
-PIDS="$PIDS $TP"
-exec 7<>"$T/tp.in"	# read-write: never blocks, never EPIPE if testpmd goes
+memif_testpmd_fifo server "$T/server.log" --disable-device-start --forward-mode=rxonly
 wait_for "[ -S $SOCK ]" 20 || { tail "$T/server.log"; fail "testpmd did not create its memif socket"; }
 start_daemon "$T/c.log" --no-pci --vdev net_null0,size=64,copy=0 \
 	--vdev "net_memif0,role=client,socket=$SOCK,socket-abstract=no" -- -r "$RUN" \
