@@ -45,6 +45,18 @@ nfv_caller_is_memif(const void *ret)
 	return strncmp(base, "librte_net_memif.so", strlen("librte_net_memif.so")) == 0;
 }
 
+void *
+nfv_next_libc_fn(void **slot, const char *name)
+{
+	void *fn = __atomic_load_n(slot, __ATOMIC_RELAXED);
+
+	if (fn == NULL) {
+		fn = dlsym(RTLD_NEXT, name);
+		__atomic_store_n(slot, fn, __ATOMIC_RELAXED);
+	}
+	return fn;
+}
+
 uint64_t
 nfv_memif_sends_forgiven(void)
 {
@@ -55,18 +67,13 @@ ssize_t
 sendmsg(int fd, const struct msghdr *msg, int flags)
 {
 	ssize_t (*next)(int, const struct msghdr *, int) =
-		__atomic_load_n(&next_sendmsg, __ATOMIC_RELAXED);
+		(ssize_t (*)(int, const struct msghdr *, int))nfv_next_libc_fn((void **)&next_sendmsg,
+										"sendmsg");
 	ssize_t n;
 	size_t i, len = 0;
 	int err;
 
-	if (next == NULL) {
-		next = (ssize_t (*)(int, const struct msghdr *, int))dlsym(RTLD_NEXT, "sendmsg");
-		if (next == NULL)
-			return syscall(SYS_sendmsg, fd, msg, flags);
-		__atomic_store_n(&next_sendmsg, next, __ATOMIC_RELAXED);
-	}
-	n = next(fd, msg, flags);
+	n = next ? next(fd, msg, flags) : syscall(SYS_sendmsg, fd, msg, flags);
 	if (n >= 0 || (errno != EPIPE && errno != ECONNRESET))
 		return n;
 	err = errno;

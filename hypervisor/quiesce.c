@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* quiesce.c - unmaps wait for the worker to leave its bursts (quiesce.h). */
-#include <dlfcn.h>
 #include <errno.h>
 #include <sched.h>
 #include <stdio.h>
@@ -101,20 +100,6 @@ wait_for_worker(const void *ret, const char *what)
 	}
 }
 
-/* The next definition of @name: the C library's, or a sanitizer's in
- * front of it. */
-static void *
-next_fn(void **slot, const char *name)
-{
-	void *fn = __atomic_load_n(slot, __ATOMIC_RELAXED);
-
-	if (fn == NULL) {
-		fn = dlsym(RTLD_NEXT, name);
-		__atomic_store_n(slot, fn, __ATOMIC_RELAXED);
-	}
-	return fn;
-}
-
 /*
  * Every munmap() and close() of a shared library (a DPDK driver's among
  * them) and of nfvisord comes here; the C library's own (malloc, thread
@@ -128,7 +113,7 @@ munmap(void *addr, size_t len)
 	int (*next)(void *, size_t);
 
 	wait_for_worker(__builtin_return_address(0), "unmap");
-	next = (int (*)(void *, size_t))next_fn((void **)&next_munmap, "munmap");
+	next = (int (*)(void *, size_t))nfv_next_libc_fn((void **)&next_munmap, "munmap");
 	return next ? next(addr, len) : (int)syscall(SYS_munmap, addr, len);
 }
 
@@ -138,6 +123,6 @@ close(int fd)
 	int (*next)(int);
 
 	wait_for_worker(__builtin_return_address(0), "close an eventfd of");
-	next = (int (*)(int))next_fn((void **)&next_close, "close");
+	next = (int (*)(int))nfv_next_libc_fn((void **)&next_close, "close");
 	return next ? next(fd) : (int)syscall(SYS_close, fd);
 }
