@@ -318,15 +318,6 @@ flush_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 	}
 }
 
-/* Flow-consistent or least-loaded instance (service.h). */
-static struct nfv_nf *
-pick_instance(struct nfv_daemon *d, uint16_t service, uint32_t hash)
-{
-	if (service == 0 || service > NFV_MAX_SERVICE)
-		return NULL;
-	return nfv_service_pick(&d->svc[service], hash);
-}
-
 /*
  * A packet crosses from domain @hd into @to: copy it into a buffer of
  * @to's pool, which takes over its metadata, and free the original.
@@ -416,17 +407,29 @@ to_nf(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, struct nfv_nf 
 		flush_nf(d, nf);
 }
 
+/* Stage @buf for the instance of @s that gets its flow (service.h). */
+HOT void
+to_instance(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, struct nfv_service *s,
+	    int entry)
+{
+	struct nfv_nf *nf = nfv_service_pick(s, hd->meta[buf].flow_hash);
+
+	if (unlikely(!nf)) {
+		drop(d, hd, buf, NFV_DROP_NO_SERVICE);
+		return;
+	}
+	to_nf(d, hd, buf, nf, s->id, entry);
+}
+
 HOT void
 to_service(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, uint16_t service,
 	   int entry)
 {
-	struct nfv_nf *nf = pick_instance(d, service, hd->meta[buf].flow_hash);
-
-	if (!nf) {
+	if (service == 0 || service > NFV_MAX_SERVICE) {
 		drop(d, hd, buf, NFV_DROP_NO_SERVICE);
 		return;
 	}
-	to_nf(d, hd, buf, nf, service, entry);
+	to_instance(d, hd, buf, &d->svc[service], entry);
 }
 
 /* Send a packet to hop @hop of its chain. */
@@ -559,7 +562,6 @@ rx_ports(struct nfv_daemon *d)
 	uint16_t chain_ids[NFV_BURST];
 	uint16_t k, p, i, n, first_chain;
 	struct nfv_service *first = NULL;
-	struct nfv_nf *nf;
 
 	if (d->cfg.wait_chain && !chain_ready(d))
 		return;
@@ -628,11 +630,7 @@ rx_ports(struct nfv_daemon *d)
 				continue;
 			}
 			meta->hop = 0;
-			nf = nfv_service_pick(first, meta->flow_hash);
-			if (unlikely(!nf))
-				drop(d, hd, buf, NFV_DROP_NO_SERVICE);
-			else
-				to_nf(d, hd, buf, nf, first->id, 1);
+			to_instance(d, hd, buf, first, 1);
 		}
 		NFV_STAT_ADD(port->st.rx_pkts, n);
 		NFV_STAT_ADD(port->st.rx_bytes, bytes);
