@@ -541,7 +541,8 @@ refuse_mbuf(struct nfv_daemon *d, struct nfv_port *port, struct rte_mbuf *m, uin
  * The service a chain's first hop names, or NULL when that hop is not an
  * NF (then to_hop() decides).  Every packet of a burst classified to the
  * same chain enters there: rx_ports() looks it up once for them, rather
- * than walking chain, hop and service for each packet (+20 % on chain 1).
+ * than walking chain, hop and service for each packet (chain 1 of
+ * packets with no flow: +20 %; see DESIGN.md, Data path cost).
  */
 static struct nfv_service *
 entry_service(struct nfv_daemon *d, uint16_t chain)
