@@ -421,15 +421,24 @@ to_instance(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, struct n
 	to_nf(d, hd, buf, nf, s->id, entry);
 }
 
+/* Service @id, or NULL for an id no service can have. */
+static inline struct nfv_service *
+service_of(struct nfv_daemon *d, uint16_t id)
+{
+	return id == 0 || id > NFV_MAX_SERVICE ? NULL : &d->svc[id];
+}
+
 HOT void
 to_service(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, uint16_t service,
 	   int entry)
 {
-	if (service == 0 || service > NFV_MAX_SERVICE) {
+	struct nfv_service *s = service_of(d, service);
+
+	if (!s) {
 		drop(d, hd, buf, NFV_DROP_NO_SERVICE);
 		return;
 	}
-	to_instance(d, hd, buf, &d->svc[service], entry);
+	to_instance(d, hd, buf, s, entry);
 }
 
 /* Send a packet to hop @hop of its chain. */
@@ -549,10 +558,9 @@ entry_service(struct nfv_daemon *d, uint16_t chain)
 {
 	const struct nfv_chain *c = &d->ft.chain[chain];
 
-	if (c->nhops == 0 || c->hop[0].type != HOP_NF || c->hop[0].id == 0 ||
-	    c->hop[0].id > NFV_MAX_SERVICE)
+	if (c->nhops == 0 || c->hop[0].type != HOP_NF)
 		return NULL;
-	return &d->svc[c->hop[0].id];
+	return service_of(d, c->hop[0].id);
 }
 
 static void
