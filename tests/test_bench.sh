@@ -93,6 +93,39 @@ else
 fi
 note "nfv-bench --quick subset: JSON schema and figures OK"
 
+# --report: a saved run's table, as the run printed it, and its plot,
+# from its JSON alone (each entry keeps how the run was made).
+jq -e 'all(.[]; .bench | .runs == 1 and .warmup_s == 0.2 and .duration_s == 0.5 and
+	(.worker_cpu | type == "number") and (.nf_cpus | type == "array" and length >= 1) and
+	(.gen_cpu | type == "number") and .rt == false and .cpus_online >= 1 and .load_average >= 0)' \
+	"$J" >/dev/null || fail "results without their run's context: $(jq -c '[.[].bench]' "$J")"
+"$BENCH" --report "$J" >"$T/report.txt" 2>"$T/report-progress.txt" ||
+	fail "--report failed: $(cat "$T/report-progress.txt")"
+diff "$T/table.txt" "$T/report.txt" >&2 || fail "--report does not print the table the run printed"
+if command -v gnuplot >/dev/null; then
+	"$BENCH" --report "$J" --plot "$T/report.png" >/dev/null 2>&1 || fail "--report --plot failed"
+	cmp -s "$T/bench.png" "$T/report.png" || fail "--report --plot draws another plot than the run did"
+fi
+out=$("$BENCH" --report "$J" --runs 2 2>&1) && fail "--report with --runs was accepted"
+echo "$out" | grep -q "report takes only --plot, not --runs" || fail "no clear error for --report --runs: $out"
+echo '[{"system": "nfvisor"}]' >"$T/notours.json"
+out=$("$BENCH" --report "$T/notours.json" 2>&1) && fail "--report of a foreign file was accepted"
+[ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "give a file that nfv-bench --json wrote" ||
+	fail "no one-line error for --report of a foreign file: $out"
+note "nfv-bench --report: the same table and plot from the JSON"
+
+# --rt where the kernel refuses SCHED_FIFO (a Firecracker VM did, to
+# root): one line before anything starts, not a traceback.
+if command -v setpriv >/dev/null; then
+	out=$(setpriv --bounding-set -sys_nice --inh-caps -sys_nice \
+		"$BENCH" --build-dir "$B" --quick --rt --systems floor-ring 2>&1) &&
+		fail "--rt without CAP_SYS_NICE was accepted"
+	[ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "refuses SCHED_FIFO.*run without --rt" ||
+		fail "no one-line error for a refused --rt: $out"
+	leftover=$(ours)
+	[ -z "$leftover" ] || fail "a refused --rt left behind: $leftover"
+fi
+
 # --flows: every system replays a capture of that many UDP flows (net_pcap).
 for bad in 0 5,7; do
 	out=$("$BENCH" --build-dir "$B" --flows "$bad" 2>&1) && fail "--flows $bad was accepted"
