@@ -97,7 +97,8 @@ note "nfv-bench --quick subset: JSON schema and figures OK"
 # from its JSON alone (each entry keeps how the run was made).
 jq -e 'all(.[]; .bench | .runs == 1 and .warmup_s == 0.2 and .duration_s == 0.5 and
 	(.worker_cpu | type == "number") and (.nf_cpus | type == "array" and length >= 1) and
-	(.gen_cpu | type == "number") and .rt == false and .cpus_online >= 1 and .load_average >= 0)' \
+	(.gen_cpu | type == "number") and .rt == false and .cpus_online >= 1 and .load_average >= 0 and
+	(.host | test("kernel [0-9]")))' \
 	"$J" >/dev/null || fail "results without their run's context: $(jq -c '[.[].bench]' "$J")"
 "$BENCH" --report "$J" >"$T/report.txt" 2>"$T/report-progress.txt" ||
 	fail "--report failed: $(cat "$T/report-progress.txt")"
