@@ -172,7 +172,7 @@ nfv_config_defaults(struct nfv_config *c)
 	c->region.region_size = 64u << 20;
 	c->region.page_size = 2u << 20;
 	c->region.nslots = 16;
-	c->region.ring_entries = 2048;
+	c->region.ring_entries = 2048;	/* tools/nfv-bench: NFVISORD_RING_SIZE */
 	c->tx_hold_us = 5000;
 	c->region.ctl_entries = 64;
 	c->region.buf_stride = 2048;
