@@ -113,6 +113,11 @@ echo '[{"system": "nfvisor"}]' >"$T/notours.json"
 out=$("$BENCH" --report "$T/notours.json" 2>&1) && fail "--report of a foreign file was accepted"
 [ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "give a file that nfv-bench --json wrote" ||
 	fail "no one-line error for --report of a foreign file: $out"
+jq '.[0].mpps_median = "fast"' "$J" >"$T/broken.json"
+"$BENCH" --report "$T/broken.json" >"$T/broken.out" 2>"$T/broken.err" && fail "--report of a broken file was accepted"
+[ ! -s "$T/broken.out" ] || fail "--report of a broken file printed part of a table: $(cat "$T/broken.out")"
+[ "$(wc -l <"$T/broken.err")" = 1 ] && grep -q "not as nfv-bench --json writes it" "$T/broken.err" ||
+	fail "no one-line error for --report of a broken file: $(cat "$T/broken.err")"
 note "nfv-bench --report: the same table and plot from the JSON"
 
 # --rt where the kernel refuses SCHED_FIFO (a Firecracker VM did, to
