@@ -60,8 +60,9 @@ nfv_usage(FILE *out, const char *prog)
 "      --buf-size N          packet buffer size in bytes, headroom included, a\n"
 "                            power of two from 256 to 32768 (default 2048)\n"
 "      --service-policy SERVICE=POLICY  how SERVICE places new flows on its\n"
-"                            instances: flow (default: flow-consistent hashing)\n"
-"                            or load (fewest packets queued); repeatable\n"
+"                            instances: flow (default: flow-consistent hashing),\n"
+"                            load (fewest packets queued), pinned per flow, or\n"
+"                            hash (stateless hashing, no table); repeatable\n"
 "      --flow-timeout SEC    a flow idle this long loses its pinned instance,\n"
 "                            0.001..3600 (default 30; 0: never)\n"
 "      --wait-chain          receive from ports only while every service of the\n"
@@ -400,7 +401,7 @@ parse_port_chain(struct nfv_config *c, const char *arg, const char **why)
 	return 0;
 }
 
-/* --service-policy SERVICE=flow|load */
+/* --service-policy SERVICE=flow|load|hash */
 static int
 parse_service_policy(struct nfv_config *c, const char *arg, const char **why)
 {
@@ -412,12 +413,12 @@ parse_service_policy(struct nfv_config *c, const char *arg, const char **why)
 	errno = 0;
 	id = strtoul(arg, &end, 10);
 	if (!eq || end != eq || end == arg || errno || id == 0 || id > NFV_MAX_SERVICE) {
-		*why = "--service-policy: expected SERVICE=flow or SERVICE=load, SERVICE 1..255";
+		*why = "--service-policy: expected SERVICE=POLICY (flow, load or hash), SERVICE 1..255";
 		return -EINVAL;
 	}
 	policy = nfv_lb_policy_parse(eq + 1);
 	if (policy < 0) {
-		*why = "--service-policy: the policy is flow or load";
+		*why = "--service-policy: the policy is flow, load or hash";
 		return -EINVAL;
 	}
 	c->service_policy[id] = (uint8_t)policy;

@@ -124,17 +124,23 @@ nfv_affinity_sweep(struct nfv_affinity *a, struct nfv_service *svc, uint64_t now
 	uint32_t k, removed = 0;
 
 	a->now = now;
-	if (a->timeout == 0 || a->used == 0)
+	if (a->used == 0)
 		return 0;
 	for (k = 0; k < NFV_AFFINITY_SWEEP; k++) {
 		uint32_t pos = a->cursor;
 		const struct nfv_affinity_entry *e = &a->e[pos];
+		struct nfv_service *s = &svc[e->service];
 
 		a->cursor = (pos + 1) & (a->capacity - 1);
-		if (e->service == 0 || now - e->last <= a->timeout)
+		if (e->service == 0)
 			continue;
-		NFV_STAT_ADD(svc[e->service].aged_out, 1);
-		entry_remove(a, &svc[e->service], pos);
+		if (s->policy == NFV_LB_HASH)
+			NFV_STAT_ADD(s->unpinned, 1);	/* pins nothing now */
+		else if (a->timeout != 0 && now - e->last > a->timeout)
+			NFV_STAT_ADD(s->aged_out, 1);
+		else
+			continue;
+		entry_remove(a, s, pos);
 		removed++;
 	}
 	return removed;
@@ -315,7 +321,7 @@ const char *
 nfv_lb_policy_name(unsigned int policy)
 {
 	static const char *const names[NFV_LB_MAX] = {
-		[NFV_LB_FLOW] = "flow", [NFV_LB_LOAD] = "load",
+		[NFV_LB_FLOW] = "flow", [NFV_LB_LOAD] = "load", [NFV_LB_HASH] = "hash",
 	};
 
 	return policy < NFV_LB_MAX ? names[policy] : "unknown";

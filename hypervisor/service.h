@@ -10,11 +10,15 @@
  *         instances' ids: deterministic, even, and when an instance joins
  *         only flows it wins would move - but no pinned flow moves at all;
  *   load  the instance with the fewest packets lent or staged to it right
- *         now (ties by rendezvous hashing).
+ *         now (ties by rendezvous hashing);
+ *   hash  rendezvous hashing of every packet, with no table: stateless.
+ *         A join moves the flows the newcomer wins (about 1/n of them), a
+ *         leave only the leaver's.  For NFs that keep no per-flow state, or
+ *         share it; it costs no lookup, and nothing for a lone instance.
  *
- * Either way the choice is then pinned in the affinity table, one rte_hash
- * keyed by (service, flow hash) for all services, so a flow keeps its
- * instance while replicas come and go.  An entry whose instance left is
+ * Under flow and load the choice is then pinned in the affinity table, one
+ * rte_hash keyed by (service, flow hash) for all services, so a flow keeps
+ * its instance while replicas come and go.  An entry whose instance left is
  * re-placed by the policy on the flow's next packet (only the leaver's
  * flows move); an entry idle for longer than the flow timeout ages out,
  * swept a bounded number of entries per housekeeping round.
@@ -27,6 +31,9 @@
  * the table is bounded, and without an entry rendezvous hashing is the
  * only consistent choice left.  A service with a single instance pins its
  * flows too, so its first scale-out from one instance to two moves none.
+ * A service whose policy becomes hash has its entries removed by the
+ * sweep (counted as unpinned), so none outlives the change to come back
+ * should the policy change again.
  *
  * Threads: everything here runs on the worker, which is the only writer of
  * every field and counter; the control thread reads through the worker's
@@ -46,6 +53,7 @@
 enum nfv_lb_policy {
 	NFV_LB_FLOW = 0,		/* flow-consistent: rendezvous hashing */
 	NFV_LB_LOAD,			/* state-based: least loaded instance */
+	NFV_LB_HASH,			/* stateless: rendezvous hashing, no table */
 	NFV_LB_MAX,
 };
 
@@ -97,6 +105,7 @@ struct nfv_service {
 	uint64_t moved;			/* entries re-placed: their instance left */
 	uint64_t aged_out;		/* entries idle past the timeout */
 	uint64_t affinity_full;		/* packets placed without an entry: table full */
+	uint64_t unpinned;		/* entries removed: the policy became hash */
 };
 
 /**
@@ -112,7 +121,8 @@ void nfv_affinity_fini(struct nfv_affinity *a);
 /**
  * Housekeeping: set the table's clock to @now (TSC) and look at the next
  * NFV_AFFINITY_SWEEP positions, removing entries idle longer than the
- * timeout.  @svc is the array of services indexed by id.
+ * timeout and those of services whose policy is hash.  @svc is the array
+ * of services indexed by id.
  * @return the number of entries removed.
  */
 uint32_t nfv_affinity_sweep(struct nfv_affinity *a, struct nfv_service *svc, uint64_t now);
@@ -146,7 +156,8 @@ struct nfv_nf *nfv_service_pick_flow(struct nfv_service *s, uint32_t flow_hash);
  * The instance that gets a packet of flow @flow_hash: its pinned instance
  * if it has a live one, else the policy's choice, pinned (a flow whose
  * instance left is re-pinned and counted as moved).  A packet of no flow
- * (@flow_hash 0) goes where rendezvous hashing puts hash 0, unpinned.
+ * (@flow_hash 0), and every packet of a hash service, goes where
+ * rendezvous hashing puts its flow hash, unpinned.
  * @return the instance, or NULL if the service has none.
  */
 static inline struct nfv_nf *
@@ -154,12 +165,12 @@ nfv_service_pick(struct nfv_service *s, uint32_t flow_hash)
 {
 	if (s->n == 0)
 		return NULL;
-	if (flow_hash == 0)
-		return s->m[s->n == 1 ? s->live[0] : nfv_service_hrw(s, 0)].nf;
+	if (flow_hash == 0 || s->policy == NFV_LB_HASH)
+		return s->m[s->n == 1 ? s->live[0] : nfv_service_hrw(s, flow_hash)].nf;
 	return nfv_service_pick_flow(s, flow_hash);
 }
 
-/** Name of a policy ("flow", "load"). */
+/** Name of a policy ("flow", "load", "hash"). */
 const char *nfv_lb_policy_name(unsigned int policy);
 
 /** @return the policy named @name, or -EINVAL. */

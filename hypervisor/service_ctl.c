@@ -31,7 +31,7 @@ struct svc_snap {
 	uint16_t id, n;
 	uint8_t policy;
 	uint32_t flows;
-	uint64_t placed, moved, aged_out, affinity_full;
+	uint64_t placed, moved, aged_out, affinity_full, unpinned;
 	struct inst_snap inst[NFV_MAX_INSTANCES];
 };
 
@@ -77,6 +77,7 @@ do_list(struct nfv_daemon *d, void *arg)
 		o->moved = s->moved;
 		o->aged_out = s->aged_out;
 		o->affinity_full = s->affinity_full;
+		o->unpinned = s->unpinned;
 		for (k = 0; k < s->n; k++) {
 			const struct nfv_member *m = &s->m[s->live[k]];
 			struct inst_snap *i = &o->inst[k];
@@ -127,7 +128,7 @@ cmd_list(int argc, const char *argv[], void *aux, char **err)
 		const struct svc_snap *s = &op.svc[i];
 
 		json_array_append_new(svcs, json_pack(
-			"{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
+			"{s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 			"service", (json_int_t)s->id,
 			"policy", nfv_lb_policy_name(s->policy),
 			"instances", (json_int_t)s->n,
@@ -135,7 +136,8 @@ cmd_list(int argc, const char *argv[], void *aux, char **err)
 			"placed", (json_int_t)s->placed,
 			"moved", (json_int_t)s->moved,
 			"aged_out", (json_int_t)s->aged_out,
-			"affinity_full", (json_int_t)s->affinity_full));
+			"affinity_full", (json_int_t)s->affinity_full,
+			"unpinned", (json_int_t)s->unpinned));
 		for (k = 0; k < s->n; k++) {
 			const struct inst_snap *in = &s->inst[k];
 
@@ -184,7 +186,7 @@ cmd_policy(int argc, const char *argv[], void *aux, char **err)
 	}
 	policy = nfv_lb_policy_parse(argv[1]);
 	if (policy < 0) {
-		snprintf(msg, sizeof(msg), "unknown policy '%s': expected flow or load", argv[1]);
+		snprintf(msg, sizeof(msg), "unknown policy '%s': expected flow, load or hash", argv[1]);
 		*err = strdup(msg);
 		return NULL;
 	}
@@ -206,7 +208,7 @@ nfv_service_ctl_register(struct nfv_daemon *d, struct nfv_ctl_server *srv)
 
 	ret = nfv_ctl_command_register(srv, "service list", "", 0, 0, cmd_list, d);
 	if (ret == 0)
-		ret = nfv_ctl_command_register(srv, "service policy", "SERVICE flow|load", 2, 2,
+		ret = nfv_ctl_command_register(srv, "service policy", "SERVICE flow|load|hash", 2, 2,
 					       cmd_policy, d);
 	return ret;
 }

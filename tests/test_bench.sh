@@ -139,17 +139,23 @@ for bad in 0 5,7; do
 done
 "$BENCH" --build-dir "$B" --quick --runs 1 --warmup 0.2 --duration 0.5 --no-latency \
 	--systems nfvisor,floor-ring,testpmd-io --nfs fwd --chains 1 --flows 256 --ring-size 512 \
+	--service-policy hash \
 	--json "$T/flows.json" >"$T/flows.txt" 2>"$T/flows-progress.txt" ||
 	{ cat "$T/flows-progress.txt" "$T/flows.txt"; fail "nfv-bench --flows failed"; }
 grep -q "^traffic: 256 UDP flow(s)" "$T/flows.txt" || fail "the table does not say the traffic: $(cat "$T/flows.txt")"
 # --ring-size goes to nfvisord, and the results and the table say so.
-grep -q "with --direct --ring-size 512," "$T/flows.txt" || fail "the table does not say --ring-size 512"
-jq -e '[.[] | select(.system == "nfvisor")] | length == 1 and .[0].ring_size == 512' "$T/flows.json" >/dev/null ||
-	fail "the nfvisor entry does not say ring_size 512: $(cat "$T/flows.json")"
-jq -e '.[] | select(.system == "nfvisor") | .ring_size == 2048' "$J" >/dev/null ||
-	fail "the default run's nfvisor entry does not say nfvisord's default ring_size 2048"
+# So does --service-policy.
+grep -q "with --direct --ring-size 512 --service-policy hash," "$T/flows.txt" ||
+	fail "the table does not say --ring-size 512 --service-policy hash"
+jq -e '[.[] | select(.system == "nfvisor")] | length == 1 and .[0].ring_size == 512 and
+	.[0].service_policy == "hash"' "$T/flows.json" >/dev/null ||
+	fail "the nfvisor entry does not say ring_size 512 and service_policy hash: $(cat "$T/flows.json")"
+jq -e '.[] | select(.system == "nfvisor") | .ring_size == 2048 and .service_policy == "flow"' "$J" >/dev/null ||
+	fail "the default run's nfvisor entry does not say nfvisord's default ring_size 2048 and policy flow"
 out=$("$BENCH" --build-dir "$B" --ring-size 100 2>&1) && fail "--ring-size 100 was accepted"
 echo "$out" | grep -q "power of two from 32 to 16384" || fail "no clear error for --ring-size 100: $out"
+out=$("$BENCH" --build-dir "$B" --service-policy sticky 2>&1) && fail "--service-policy sticky was accepted"
+echo "$out" | grep -q "choose from 'flow', 'load', 'hash'" || fail "no clear error for --service-policy sticky: $out"
 jq -e 'length == 3 and all(.[]; .traffic == "pcap" and .flows == 256 and .mpps_median > 0)' \
 	"$T/flows.json" >/dev/null || fail "bad --flows results: $(cat "$T/flows.json")"
 jq -e 'all(.[]; .traffic == "null" and (has("flows") | not))' "$J" >/dev/null ||

@@ -13,6 +13,10 @@
 # its queue only grows: new flows go to the two that keep up, and each
 # flow still reaches one replica only.  Once the input ends, every pinned
 # flow ages out after --flow-timeout.
+# Part 3, hash policy (stateless): no flow is pinned, each reaches one
+# replica; a 4th replica joins and the flows it wins move to it, none
+# between the others; switched to flow, the flows are pinned where they
+# are (none moves), and switched back to hash, their entries are swept.
 . "$(dirname "$0")/lib.sh"
 need_root_hugepages 200
 MONITOR=$B/examples/nfv-monitor
@@ -192,7 +196,7 @@ note "ageing: all $aged entries gone after --flow-timeout $TIMEOUT"
 
 # Bad input is refused with a reason.
 ctl service policy 1 fast 2>"$T/err" && fail "policy 'fast' accepted"
-grep -q "expected flow or load" "$T/err" || fail "unclear error: $(cat "$T/err")"
+grep -q "expected flow, load or hash" "$T/err" || fail "unclear error: $(cat "$T/err")"
 ctl service policy 0 load 2>"$T/err" && fail "service 0 accepted"
 grep -q "service ids are 1" "$T/err" || fail "unclear error: $(cat "$T/err")"
 
@@ -200,4 +204,66 @@ kill -INT "$DPID"
 wait_exit "$DPID" 20 || fail "nfvisord did not stop on SIGINT"
 rc=$?
 [ "$rc" = 0 ] || { cat "$T/d2.log"; fail "nfvisord exited with $rc"; }
-echo "PASS: one replica per flow; a join moves no flow; a leave moves only the leaver's; load policy avoids a stuck replica; entries age out"
+
+# ---- Part 3: hash policy ----
+F=512
+RUN=$T/run3
+start_daemon "$T/d3.log" --no-pci \
+	--vdev "net_pcap0,rx_pcap=$T/flows.pcap,infinite_rx=1,tx_pcap=/dev/null" \
+	-- -r "$RUN" --chain nf:1,nf:2,port:0 --wait-chain --service-policy 1=hash
+start_mon H1
+start_mon H2
+start_mon H3
+wait_for "nfs_running 3" 20 || fail "replicas did not register: $(ctl nf list)"
+start_nf G "$FWD" --service 2 --name gate
+# The gate (service 2, flow policy) pins every flow; service 1 none.
+wait_for "[ \$(svc '.services[] | select(.service == 2) | .flows') = $F ]" 20 ||
+	fail "service 2 did not pin all $F flows: $(svc .services)"
+run_traffic 50000
+s1() { svc ".services[] | select(.service == 1) | .$1"; }
+[ "$(s1 policy)" = '"hash"' ] || fail "policy: $(svc .services)"
+[ "$(s1 flows),$(s1 placed),$(svc .affinity_entries)" = "0,0,$F" ] ||
+	fail "the hash policy pinned flows: $(svc '{affinity_entries, services}')"
+snapshot "$T/h1" H1 H2 H3
+one_instance_per_flow "$T/h1"
+[ "$(wc -l <"$T/h1")" = $F ] || fail "the replicas saw $(wc -l <"$T/h1") flows, the input has $F"
+for m in H1 H2 H3; do
+	n=$(grep -c " $m\$" "$T/h1")
+	[ "$n" -gt $((F / 6)) ] || fail "$m got only $n of $F flows: rendezvous hashing is uneven"
+done
+
+# A join: the newcomer's flows move to it, and no flow moves elsewhere
+# (the old replicas' cumulative tables gain nothing).
+start_mon H4
+wait_for "nfs_running 5" 20 || fail "H4 did not register"
+run_traffic 100000
+snapshot "$T/h2" H1 H2 H3 H4
+grep -v ' H4$' "$T/h2" | cmp -s - "$T/h1" ||
+	fail "flows moved between the old replicas: $(grep -v ' H4$' "$T/h2" | diff - "$T/h1" | head -5)"
+won=$(grep -c ' H4$' "$T/h2")
+note "hash policy, join: the newcomer won $won of $F flows; no other flow moved"
+[ "$won" -gt $((F / 8)) ] && [ "$won" -lt $((F * 2 / 5)) ] ||
+	fail "the newcomer won $won of $F flows (about $((F / 4)) expected)"
+[ "$(inst "$H4" flows)" = 0 ] || fail "flows pinned to H4 under the hash policy"
+
+# hash -> flow: each flow is pinned where hashing put it, none moves.
+r=$(ctl service policy 1 flow)
+[ "$(echo "$r" | jq -r .previous)" = hash ] || fail "service policy 1 flow: $r"
+wait_for "[ \$(s1 flows) = $F ]" 20 || fail "service 1 did not pin its flows: $(svc .services)"
+run_traffic 100000
+[ "$(s1 moved)" = 0 ] || fail "flows moved when the policy became flow: $(svc .services)"
+snapshot "$T/h3" H1 H2 H3 H4
+cmp -s "$T/h3" "$T/h2" || fail "flows changed replica when the policy became flow: $(diff "$T/h2" "$T/h3" | head -5)"
+
+# flow -> hash: service 1's entries are swept, service 2's stay.
+ctl service policy 1 hash >/dev/null || fail "service policy 1 hash failed"
+wait_for "[ \$(s1 flows) = 0 ]" 20 || fail "service 1's entries were not swept: $(svc .services)"
+[ "$(s1 unpinned)" = $F ] || fail "unpinned: $(svc .services)"
+[ "$(svc .affinity_entries)" = $F ] || fail "entries left: $(svc '{affinity_entries, services}')"
+note "hash policy: $F entries unpinned after the change; service 2 keeps its $F"
+
+kill -INT "$DPID"
+wait_exit "$DPID" 20 || fail "nfvisord did not stop on SIGINT"
+rc=$?
+[ "$rc" = 0 ] || { cat "$T/d3.log"; fail "nfvisord exited with $rc"; }
+echo "PASS: one replica per flow; a join moves no flow; a leave moves only the leaver's; load policy avoids a stuck replica; entries age out; hash policy pins nothing and a join moves flows only to the newcomer"

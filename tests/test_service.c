@@ -7,7 +7,8 @@
  * falls back to rendezvous hashing (counted), a lone instance pins its
  * flows so the first scale-out moves none, and the load policy spreads new
  * flows by queue load (a stuck instance soon gets none) and then sticks,
- * and the position cache in front of the table never mixes flows up.
+ * the position cache in front of the table never mixes flows up, and the
+ * hash policy pins nothing (entries pinned before it are swept away).
  * Instances are NF slots of a fake domain whose lent counters the tests
  * set.  EAL runs without hugepages (--no-huge).
  */
@@ -511,12 +512,116 @@ START_TEST(test_no_entry_without_flow_or_instance)
 }
 END_TEST
 
+/*
+ * The hash policy pins nothing: every packet is placed by rendezvous
+ * hashing, so a join moves only the flows the newcomer wins (to it, none
+ * between the others) and a leave only the leaver's.
+ */
+START_TEST(test_hash_policy_is_stateless)
+{
+	struct nfv_service *s = &svc[12];
+	static uint8_t where[NFLOWS];
+	uint32_t i, to_new = 0;
+
+	s->policy = NFV_LB_HASH;
+	for (i = 0; i < 3; i++)
+		add(s, i);
+	for (i = 0; i < NFLOWS; i++) {
+		where[i] = (uint8_t)slot_of(nfv_service_pick(s, flow(i)));
+		ck_assert_uint_eq(s->m[nfv_service_hrw(s, flow(i))].nf->slot, where[i]);
+	}
+	ck_assert_uint_eq(aff.used, 0);
+	ck_assert_uint_eq(s->flows, 0);
+	ck_assert_uint_eq(s->placed, 0);
+	ck_assert_uint_eq(pinned(s, 0) + pinned(s, 1) + pinned(s, 2), 0);
+
+	add(s, 3);
+	for (i = 0; i < NFLOWS; i++) {
+		unsigned int now = slot_of(nfv_service_pick(s, flow(i)));
+
+		if (now == 3)
+			to_new++;
+		else
+			ck_assert_uint_eq(now, where[i]);
+		where[i] = (uint8_t)now;
+	}
+	ck_assert_msg(to_new > NFLOWS / 4 - 300 && to_new < NFLOWS / 4 + 300,
+		      "the newcomer won %u of %u flows", to_new, NFLOWS);
+
+	nfv_service_remove(s, inst(1));
+	for (i = 0; i < NFLOWS; i++) {
+		unsigned int now = slot_of(nfv_service_pick(s, flow(i)));
+
+		if (where[i] == 1)
+			ck_assert_uint_ne(now, 1);
+		else
+			ck_assert_uint_eq(now, where[i]);
+	}
+	ck_assert_uint_eq(aff.used, 0);
+	ck_assert_uint_eq(s->moved, 0);
+}
+END_TEST
+
+/*
+ * A service whose policy becomes hash loses its entries to the sweep
+ * (another service's stay), even with no timeout; back under flow, its
+ * flows are pinned where hashing put them, so the round trip moves none.
+ */
+START_TEST(test_policy_hash_unpins_in_sweeps)
+{
+	struct nfv_service *s = &svc[13], *other = &svc[14];
+	static uint8_t where[2000];
+	uint64_t t0 = rte_get_tsc_cycles();
+	uint32_t i;
+
+	down();
+	ck_assert_int_eq(nfv_affinity_init(&aff, "t_aff", TABLE, SOCKET_ID_ANY, 0), 0);
+	for (i = 1; i <= NFV_MAX_SERVICE; i++)
+		nfv_service_init(&svc[i], (uint16_t)i, NFV_LB_FLOW, &aff);
+	add(s, 0);
+	add(s, 1);
+	add(s, 2);
+	add(other, 3);
+	for (i = 0; i < 2000; i++)
+		where[i] = (uint8_t)slot_of(nfv_service_pick(s, flow(i)));
+	for (i = 0; i < 300; i++)
+		nfv_service_pick(other, flow(i));
+	ck_assert_uint_eq(aff.used, 2300);
+	/* The instance set changes while pinned: 1 leaves, 4 joins. */
+	nfv_service_remove(s, inst(1));
+	add(s, 4);
+
+	s->policy = NFV_LB_HASH;
+	ck_assert_uint_le(nfv_affinity_sweep(&aff, svc, t0), NFV_AFFINITY_SWEEP);
+	sweep_all(t0);
+	ck_assert_uint_eq(s->unpinned, 2000);
+	ck_assert_uint_eq(s->flows, 0);
+	ck_assert_uint_eq(pinned(s, 0) + pinned(s, 2) + pinned(s, 4), 0);
+	ck_assert_uint_eq(other->flows, 300);
+	ck_assert_uint_eq(other->unpinned, 0);
+	ck_assert_uint_eq(aff.used, 300);
+	for (i = 0; i < 2000; i++)
+		where[i] = (uint8_t)slot_of(nfv_service_pick(s, flow(i)));
+	ck_assert_uint_eq(aff.used, 300);
+
+	/* No entry from before the change comes back under flow. */
+	s->policy = NFV_LB_FLOW;
+	for (i = 0; i < 2000; i++)
+		ck_assert_uint_eq(slot_of(nfv_service_pick(s, flow(i))), where[i]);
+	ck_assert_uint_eq(s->moved, 0);
+	ck_assert_uint_eq(s->flows, 2000);
+	ck_assert_uint_eq(s->placed, 4000);
+}
+END_TEST
+
 START_TEST(test_policy_names)
 {
 	struct nfv_affinity bad;
 
 	ck_assert_int_eq(nfv_lb_policy_parse("flow"), NFV_LB_FLOW);
 	ck_assert_int_eq(nfv_lb_policy_parse("load"), NFV_LB_LOAD);
+	ck_assert_int_eq(nfv_lb_policy_parse("hash"), NFV_LB_HASH);
+	ck_assert_str_eq(nfv_lb_policy_name(NFV_LB_HASH), "hash");
 	ck_assert_int_eq(nfv_lb_policy_parse("Load"), -EINVAL);
 	ck_assert_int_eq(nfv_lb_policy_parse(""), -EINVAL);
 	ck_assert_str_eq(nfv_lb_policy_name(NFV_LB_LOAD), "load");
@@ -557,6 +662,8 @@ main(void)
 	tcase_add_test(tc, test_load_policy_spreads_new_flows_by_queue_load);
 	tcase_add_test(tc, test_first_scale_out_moves_no_flow);
 	tcase_add_test(tc, test_no_entry_without_flow_or_instance);
+	tcase_add_test(tc, test_hash_policy_is_stateless);
+	tcase_add_test(tc, test_policy_hash_unpins_in_sweeps);
 	tcase_add_test(tc, test_policy_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
