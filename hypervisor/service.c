@@ -146,6 +146,21 @@ nfv_affinity_sweep(struct nfv_affinity *a, struct nfv_service *svc, uint64_t now
 	return removed;
 }
 
+uint32_t
+nfv_affinity_unpin(struct nfv_affinity *a, struct nfv_service *s)
+{
+	uint32_t pos, removed = 0;
+
+	for (pos = 0; pos < a->capacity && s->flows > 0; pos++) {
+		if (a->e[pos].service != s->id)
+			continue;
+		NFV_STAT_ADD(s->unpinned, 1);
+		entry_remove(a, s, pos);
+		removed++;
+	}
+	return removed;
+}
+
 void
 nfv_service_init(struct nfv_service *s, uint16_t id, enum nfv_lb_policy policy,
 		 struct nfv_affinity *a)
@@ -154,6 +169,17 @@ nfv_service_init(struct nfv_service *s, uint16_t id, enum nfv_lb_policy policy,
 	s->id = id;
 	s->policy = (uint8_t)policy;
 	s->aff = a;
+}
+
+enum nfv_lb_policy
+nfv_service_set_policy(struct nfv_service *s, enum nfv_lb_policy policy)
+{
+	enum nfv_lb_policy previous = (enum nfv_lb_policy)s->policy;
+
+	if (previous == NFV_LB_HASH && policy != NFV_LB_HASH && s->flows > 0)
+		nfv_affinity_unpin(s->aff, s);
+	s->policy = (uint8_t)policy;
+	return previous;
 }
 
 int

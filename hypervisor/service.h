@@ -32,8 +32,9 @@
  * only consistent choice left.  A service with a single instance pins its
  * flows too, so its first scale-out from one instance to two moves none.
  * A service whose policy becomes hash has its entries removed by the
- * sweep (counted as unpinned), so none outlives the change to come back
- * should the policy change again.
+ * sweep (counted as unpinned); should its policy change back before the
+ * sweep is done, nfv_service_set_policy() removes the rest at once, so
+ * no pin from before the change ever comes back.
  *
  * Threads: everything here runs on the worker, which is the only writer of
  * every field and counter; the control thread reads through the worker's
@@ -127,9 +128,23 @@ void nfv_affinity_fini(struct nfv_affinity *a);
  */
 uint32_t nfv_affinity_sweep(struct nfv_affinity *a, struct nfv_service *svc, uint64_t now);
 
+/**
+ * Remove every entry of service @s from table @a at once (a scan of the
+ * whole table, which stops when @s has none left), counted as unpinned.
+ * @return the number removed.
+ */
+uint32_t nfv_affinity_unpin(struct nfv_affinity *a, struct nfv_service *s);
+
 /** Make @s service @id with @policy and no instances, using table @a. */
 void nfv_service_init(struct nfv_service *s, uint16_t id, enum nfv_lb_policy policy,
 		      struct nfv_affinity *a);
+
+/**
+ * Set @s's policy for new flows.  Leaving hash, any entry of @s that the
+ * sweep has not removed yet is removed now (nfv_affinity_unpin()).
+ * @return the previous policy.
+ */
+enum nfv_lb_policy nfv_service_set_policy(struct nfv_service *s, enum nfv_lb_policy policy);
 
 /**
  * Add @nf as an instance.  Its flows are placed only once it is picked.

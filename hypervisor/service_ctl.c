@@ -101,8 +101,7 @@ do_policy(struct nfv_daemon *d, void *arg)
 	struct policy_op *op = arg;
 	struct nfv_service *s = &d->svc[op->id];
 
-	op->previous = s->policy;
-	s->policy = op->policy;
+	op->previous = (uint8_t)nfv_service_set_policy(s, (enum nfv_lb_policy)op->policy);
 }
 
 static json_t *

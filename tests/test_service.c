@@ -564,8 +564,9 @@ END_TEST
 
 /*
  * A service whose policy becomes hash loses its entries to the sweep
- * (another service's stay), even with no timeout; back under flow, its
- * flows are pinned where hashing put them, so the round trip moves none.
+ * (another service's stay), even with no timeout, or at once if its
+ * policy changes back first; back under flow, its flows are pinned where
+ * hashing put them, so the round trip moves none.
  */
 START_TEST(test_policy_hash_unpins_in_sweeps)
 {
@@ -591,7 +592,7 @@ START_TEST(test_policy_hash_unpins_in_sweeps)
 	nfv_service_remove(s, inst(1));
 	add(s, 4);
 
-	s->policy = NFV_LB_HASH;
+	ck_assert_int_eq(nfv_service_set_policy(s, NFV_LB_HASH), NFV_LB_FLOW);
 	ck_assert_uint_le(nfv_affinity_sweep(&aff, svc, t0), NFV_AFFINITY_SWEEP);
 	sweep_all(t0);
 	ck_assert_uint_eq(s->unpinned, 2000);
@@ -605,12 +606,23 @@ START_TEST(test_policy_hash_unpins_in_sweeps)
 	ck_assert_uint_eq(aff.used, 300);
 
 	/* No entry from before the change comes back under flow. */
-	s->policy = NFV_LB_FLOW;
+	ck_assert_int_eq(nfv_service_set_policy(s, NFV_LB_FLOW), NFV_LB_HASH);
 	for (i = 0; i < 2000; i++)
 		ck_assert_uint_eq(slot_of(nfv_service_pick(s, flow(i))), where[i]);
 	ck_assert_uint_eq(s->moved, 0);
 	ck_assert_uint_eq(s->flows, 2000);
 	ck_assert_uint_eq(s->placed, 4000);
+
+	/* Back before the sweep is done: the rest go at once, not later. */
+	nfv_service_set_policy(s, NFV_LB_HASH);
+	nfv_affinity_sweep(&aff, svc, t0);
+	ck_assert_uint_gt(s->flows, 0);
+	ck_assert_int_eq(nfv_service_set_policy(s, NFV_LB_LOAD), NFV_LB_HASH);
+	ck_assert_uint_eq(s->flows, 0);
+	ck_assert_uint_eq(s->unpinned, 4000);
+	ck_assert_uint_eq(aff.used, 300);
+	ck_assert_uint_eq(other->flows, 300);
+	ck_assert_uint_eq(pinned(s, 0) + pinned(s, 2) + pinned(s, 4), 0);
 }
 END_TEST
 
