@@ -218,6 +218,10 @@ print_banner(const struct nfv_daemon *d)
 		nfv_chain_format(&d->ft.chain[d->ft.port_chain[i]], chain, sizeof(chain));
 		printf(PROG ": port %u: chain %s for packets no rule matches\n", i, chain);
 	}
+	for (i = 1; i <= NFV_MAX_SERVICE; i++)
+		if (d->svc[i].policy != NFV_LB_FLOW)
+			printf(PROG ": service %u places flows by policy %s\n", i,
+			       nfv_lb_policy_name(d->svc[i].policy));
 	fflush(stdout);
 }
 

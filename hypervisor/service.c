@@ -124,7 +124,8 @@ nfv_affinity_sweep(struct nfv_affinity *a, struct nfv_service *svc, uint64_t now
 	uint32_t k, removed = 0;
 
 	a->now = now;
-	if (a->used == 0)
+	/* Nothing can age, and no hash service holds an entry: no walk. */
+	if (a->used == 0 || (a->timeout == 0 && a->unpin == 0))
 		return 0;
 	for (k = 0; k < NFV_AFFINITY_SWEEP; k++) {
 		uint32_t pos = a->cursor;
@@ -134,9 +135,10 @@ nfv_affinity_sweep(struct nfv_affinity *a, struct nfv_service *svc, uint64_t now
 		a->cursor = (pos + 1) & (a->capacity - 1);
 		if (e->service == 0)
 			continue;
-		if (s->policy == NFV_LB_HASH)
+		if (s->policy == NFV_LB_HASH) {
 			NFV_STAT_ADD(s->unpinned, 1);	/* pins nothing now */
-		else if (a->timeout != 0 && now - e->last > a->timeout)
+			a->unpin--;
+		} else if (a->timeout != 0 && now - e->last > a->timeout)
 			NFV_STAT_ADD(s->aged_out, 1);
 		else
 			continue;
@@ -155,6 +157,8 @@ nfv_affinity_unpin(struct nfv_affinity *a, struct nfv_service *s)
 		if (a->e[pos].service != s->id)
 			continue;
 		NFV_STAT_ADD(s->unpinned, 1);
+		if (s->policy == NFV_LB_HASH)
+			a->unpin--;
 		entry_remove(a, s, pos);
 		removed++;
 	}
@@ -171,6 +175,53 @@ nfv_service_init(struct nfv_service *s, uint16_t id, enum nfv_lb_policy policy,
 	s->aff = a;
 }
 
+/* Rendezvous weight of an instance for a bucket of flows: a bijective
+ * 64-bit mix, so distinct instance ids never tie. */
+static inline uint64_t
+hrw_weight(uint32_t bucket, uint16_t instance)
+{
+	uint64_t x = ((uint64_t)instance << 32) | bucket;
+
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdull;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ull;
+	x ^= x >> 33;
+	return x;
+}
+
+/*
+ * Rendezvous hashing over the buckets of flow hashes: each bucket goes to
+ * the instance of highest weight for it.  A join takes over the buckets
+ * the newcomer wins, a leave hands over only the leaver's: the same
+ * minimal moves as hashing every flow, for a load a packet.  On the
+ * worker, at every join and leave: NFV_LB_BUCKETS x instances weights.
+ */
+static void
+rebuild_buckets(struct nfv_service *s)
+{
+	uint32_t b;
+	unsigned int k;
+
+	if (s->n == 0)
+		return;
+	for (b = 0; b < NFV_LB_BUCKETS; b++) {
+		uint64_t best_w = 0;
+		int best = -1;
+
+		for (k = 0; k < s->n; k++) {
+			int mi = s->live[k];
+			uint64_t w = hrw_weight(b, s->m[mi].nf->instance);
+
+			if (best < 0 || w > best_w) {
+				best = mi;
+				best_w = w;
+			}
+		}
+		s->bucket[b] = (uint8_t)best;
+	}
+}
+
 enum nfv_lb_policy
 nfv_service_set_policy(struct nfv_service *s, enum nfv_lb_policy policy)
 {
@@ -178,6 +229,8 @@ nfv_service_set_policy(struct nfv_service *s, enum nfv_lb_policy policy)
 
 	if (previous == NFV_LB_HASH && policy != NFV_LB_HASH && s->flows > 0)
 		nfv_affinity_unpin(s->aff, s);
+	else if (previous != NFV_LB_HASH && policy == NFV_LB_HASH)
+		s->aff->unpin += s->flows;	/* for the sweep to remove */
 	s->policy = (uint8_t)policy;
 	return previous;
 }
@@ -197,6 +250,7 @@ nfv_service_add(struct nfv_service *s, struct nfv_nf *nf)
 	s->m[i].serial = s->next_serial;
 	s->m[i].flows = 0;
 	s->live[s->n++] = (uint8_t)i;
+	rebuild_buckets(s);
 	return 0;
 }
 
@@ -215,47 +269,13 @@ nfv_service_remove(struct nfv_service *s, const struct nfv_nf *nf)
 		m->flows = 0;
 		memmove(&s->live[k], &s->live[k + 1], s->n - k - 1u);
 		s->n--;
+		rebuild_buckets(s);
 		return;
 	}
 }
 
-/* Rendezvous weight of an instance for a flow: a bijective 64-bit mix, so
- * distinct instance ids never tie. */
-static inline uint64_t
-hrw_weight(uint32_t flow_hash, uint16_t instance)
-{
-	uint64_t x = ((uint64_t)instance << 32) | flow_hash;
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdull;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ull;
-	x ^= x >> 33;
-	return x;
-}
-
-int
-nfv_service_hrw(const struct nfv_service *s, uint32_t flow_hash)
-{
-	uint64_t best_w = 0;
-	int best = -1;
-	unsigned int k;
-
-	if (s->n == 1)
-		return s->live[0];	/* the only one wins whatever the weights */
-	for (k = 0; k < s->n; k++) {
-		int mi = s->live[k];
-		uint64_t w = hrw_weight(flow_hash, s->m[mi].nf->instance);
-
-		if (best < 0 || w > best_w) {
-			best = mi;
-			best_w = w;
-		}
-	}
-	return best;
-}
-
-/* Least loaded instance, ties by rendezvous weight. */
+/* Least loaded instance, ties by rendezvous weight of the flow's bucket
+ * (equal loads: the instance nfv_service_hrw() gives). */
 static int
 least_loaded(const struct nfv_service *s, uint32_t flow_hash)
 {
@@ -269,7 +289,7 @@ least_loaded(const struct nfv_service *s, uint32_t flow_hash)
 	for (k = 0; k < s->n; k++) {
 		int mi = s->live[k];
 		uint32_t load = nfv_nf_load(s->m[mi].nf);
-		uint64_t w = hrw_weight(flow_hash, s->m[mi].nf->instance);
+		uint64_t w = hrw_weight(nfv_lb_bucket(flow_hash), s->m[mi].nf->instance);
 
 		if (best < 0 || load < best_load || (load == best_load && w > best_w)) {
 			best = mi;

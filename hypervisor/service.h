@@ -4,11 +4,14 @@
  * packet goes to.
  *
  * A service is what a chain hop names (nf:SERVICE); NFs register as
- * instances of it.  Each service has a policy for placing *new* flows:
+ * instances of it.  Each service has a policy for placing flows:
  *
  *   flow  rendezvous (highest-random-weight) hashing of the flow over the
  *         instances' ids: deterministic, even, and when an instance joins
  *         only flows it wins would move - but no pinned flow moves at all;
+ *         it hashes the flow's bucket (one of NFV_LB_BUCKETS, by its flow
+ *         hash), and a map of the winner of every bucket, recomputed at
+ *         each join and leave, makes it one load a packet;
  *   load  the instance with the fewest packets lent or staged to it right
  *         now (ties by rendezvous hashing);
  *   hash  rendezvous hashing of every packet, with no table: stateless.
@@ -29,8 +32,8 @@
  * non-IP) are placed by rendezvous hashing and get no entry; so are the
  * packets of flows that find the table full (counted as affinity_full):
  * the table is bounded, and without an entry rendezvous hashing is the
- * only consistent choice left.  A service with a single instance pins its
- * flows too, so its first scale-out from one instance to two moves none.
+ * only consistent choice left.  A flow or load service with a single
+ * instance pins its flows too, so its first scale-out moves none.
  * A service whose policy becomes hash has its entries removed by the
  * sweep (counted as unpinned); should its policy change back before the
  * sweep is done, nfv_service_set_policy() removes the rest at once, so
@@ -49,6 +52,7 @@
 #define NFV_AFFINITY_ENTRIES 65536u	/* flows pinned at once, all services */
 #define NFV_AFFINITY_SWEEP 256u		/* entries aged per housekeeping round */
 #define NFV_AFFINITY_HINTS 16384u	/* direct-mapped position cache slots */
+#define NFV_LB_BUCKETS 4096u		/* rendezvous hashing's buckets of flows */
 
 /** How a service places new flows. */
 enum nfv_lb_policy {
@@ -81,6 +85,7 @@ struct nfv_affinity {
 					 * zeroed when removed) */
 	uint32_t capacity;		/* positions */
 	uint32_t used;			/* entries in use */
+	uint32_t unpin;			/* of them, those of hash services */
 	uint32_t cursor;		/* next position the sweep looks at */
 	uint64_t timeout;		/* idle TSC cycles before aging; 0: never */
 	uint64_t now;			/* TSC at the last sweep */
@@ -107,6 +112,9 @@ struct nfv_service {
 	uint64_t aged_out;		/* entries idle past the timeout */
 	uint64_t affinity_full;		/* packets placed without an entry: table full */
 	uint64_t unpinned;		/* entries removed: the policy became hash */
+	/* Member index that rendezvous hashing gives each bucket of flow
+	 * hashes, recomputed on every join and leave (while n > 0). */
+	uint8_t bucket[NFV_LB_BUCKETS];
 };
 
 /**
@@ -158,11 +166,26 @@ int nfv_service_add(struct nfv_service *s, struct nfv_nf *nf);
  */
 void nfv_service_remove(struct nfv_service *s, const struct nfv_nf *nf);
 
+/** The bucket of rendezvous hashing that flow hash @flow_hash falls in. */
+static inline uint32_t
+nfv_lb_bucket(uint32_t flow_hash)
+{
+	/* The top bits of a multiplicative hash: every bit of the flow
+	 * hash has its say, whatever bits its CRC left alike. */
+	return (flow_hash * 0x9e3779b1u) >> (32 - 12);
+}
+
 /**
- * The instance rendezvous hashing gives @flow_hash (no table involved).
+ * The instance rendezvous hashing gives @flow_hash (no affinity table
+ * involved): the one whose weight for the flow's bucket is highest, read
+ * from the bucket map, so it costs one load whatever the instances.
  * @return its member index, or -1 if the service has no instance.
  */
-int nfv_service_hrw(const struct nfv_service *s, uint32_t flow_hash);
+static inline int
+nfv_service_hrw(const struct nfv_service *s, uint32_t flow_hash)
+{
+	return s->n == 0 ? -1 : s->bucket[nfv_lb_bucket(flow_hash)];
+}
 
 /** nfv_service_pick() for a packet of a flow (@flow_hash != 0). */
 struct nfv_nf *nfv_service_pick_flow(struct nfv_service *s, uint32_t flow_hash);

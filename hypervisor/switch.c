@@ -921,14 +921,15 @@ ctl_register(struct nfv_daemon *d, struct nfv_nf *nf, const struct nfv_ctl_msg *
 	if (nfv_ring_discard(&nf->tx) < 0)
 		return -EPROTO;
 	nf->service = service;
+	/* Its id first: the service's bucket map weighs instances by it. */
+	if (++d->next_instance == 0)
+		d->next_instance = 1;
+	nf->instance = d->next_instance;
 	ret = nfv_service_add(&d->svc[service], nf);
 	if (ret < 0) {
 		nf->service = 0;
 		return ret;
 	}
-	if (++d->next_instance == 0)
-		d->next_instance = 1;
-	nf->instance = d->next_instance;
 	slot->service_id = service;
 	slot->instance_id = nf->instance;
 	/* The control thread may have seen the peer go meanwhile (CLOSING):

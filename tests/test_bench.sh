@@ -139,23 +139,31 @@ for bad in 0 5,7; do
 done
 "$BENCH" --build-dir "$B" --quick --runs 1 --warmup 0.2 --duration 0.5 --no-latency \
 	--systems nfvisor,floor-ring,testpmd-io --nfs fwd --chains 1 --flows 256 --ring-size 512 \
-	--service-policy hash \
+	--service-policy hash --replicas 2 --keep-logs "$T/flows-logs" \
 	--json "$T/flows.json" >"$T/flows.txt" 2>"$T/flows-progress.txt" ||
 	{ cat "$T/flows-progress.txt" "$T/flows.txt"; fail "nfv-bench --flows failed"; }
 grep -q "^traffic: 256 UDP flow(s)" "$T/flows.txt" || fail "the table does not say the traffic: $(cat "$T/flows.txt")"
 # --ring-size goes to nfvisord, and the results and the table say so.
-# So does --service-policy.
-grep -q "with --direct --ring-size 512 --service-policy hash," "$T/flows.txt" ||
-	fail "the table does not say --ring-size 512 --service-policy hash"
+# So do --service-policy and --replicas: nfvisord says its policy, and
+# both replicas of the NF registered with service 1.
+grep -q "with --direct --ring-size 512 --service-policy hash, 2 replicas of each NF," "$T/flows.txt" ||
+	fail "the table does not say --ring-size 512 --service-policy hash and 2 replicas: $(head -1 "$T/flows.txt")"
 jq -e '[.[] | select(.system == "nfvisor")] | length == 1 and .[0].ring_size == 512 and
-	.[0].service_policy == "hash"' "$T/flows.json" >/dev/null ||
-	fail "the nfvisor entry does not say ring_size 512 and service_policy hash: $(cat "$T/flows.json")"
-jq -e '.[] | select(.system == "nfvisor") | .ring_size == 2048 and .service_policy == "flow"' "$J" >/dev/null ||
-	fail "the default run's nfvisor entry does not say nfvisord's default ring_size 2048 and policy flow"
+	.[0].service_policy == "hash" and .[0].replicas == 2' "$T/flows.json" >/dev/null ||
+	fail "the nfvisor entry does not say ring_size 512, service_policy hash, replicas 2: $(cat "$T/flows.json")"
+grep -q "service 1 places flows by policy hash" "$T"/flows-logs/nfvisord.*.log ||
+	fail "nfvisord was not given --service-policy 1=hash: $(cat "$T"/flows-logs/nfvisord.*.log | head -5)"
+ls "$T"/flows-logs/nf1.1.*.log "$T"/flows-logs/nf1.2.*.log >/dev/null 2>&1 ||
+	fail "no logs of two replicas of NF 1: $(ls "$T/flows-logs")"
+jq -e 'all(.[] | select(.system == "nfvisor"); .ring_size == 2048 and .service_policy == "flow" and
+	.replicas == 1)' "$J" >/dev/null ||
+	fail "the default run's nfvisor entries do not say nfvisord's defaults: ring_size 2048, policy flow, 1 replica"
 out=$("$BENCH" --build-dir "$B" --ring-size 100 2>&1) && fail "--ring-size 100 was accepted"
 echo "$out" | grep -q "power of two from 32 to 16384" || fail "no clear error for --ring-size 100: $out"
 out=$("$BENCH" --build-dir "$B" --service-policy sticky 2>&1) && fail "--service-policy sticky was accepted"
-echo "$out" | grep -q "choose from 'flow', 'load', 'hash'" || fail "no clear error for --service-policy sticky: $out"
+echo "$out" | grep -Eq "choose from '?flow'?, '?load'?, '?hash'?" || fail "no clear error for --service-policy sticky: $out"
+out=$("$BENCH" --build-dir "$B" --replicas 17 2>&1) && fail "--replicas 17 was accepted"
+echo "$out" | grep -q "must be 1..16" || fail "no clear error for --replicas 17: $out"
 jq -e 'length == 3 and all(.[]; .traffic == "pcap" and .flows == 256 and .mpps_median > 0)' \
 	"$T/flows.json" >/dev/null || fail "bad --flows results: $(cat "$T/flows.json")"
 jq -e 'all(.[]; .traffic == "null" and (has("flows") | not))' "$J" >/dev/null ||

@@ -244,14 +244,12 @@ won=$(grep -c ' H4$' "$T/h2")
 note "hash policy, join: the newcomer won $won of $F flows; no other flow moved"
 [ "$won" -gt $((F / 8)) ] && [ "$won" -lt $((F * 2 / 5)) ] ||
 	fail "the newcomer won $won of $F flows (about $((F / 4)) expected)"
-[ "$(inst "$H4" flows)" = 0 ] || fail "flows pinned to H4 under the hash policy"
 
 # hash -> flow: each flow is pinned where hashing put it, none moves.
 r=$(ctl service policy 1 flow)
 [ "$(echo "$r" | jq -r .previous)" = hash ] || fail "service policy 1 flow: $r"
 wait_for "[ \$(s1 flows) = $F ]" 20 || fail "service 1 did not pin its flows: $(svc .services)"
 run_traffic 100000
-[ "$(s1 moved)" = 0 ] || fail "flows moved when the policy became flow: $(svc .services)"
 snapshot "$T/h3" H1 H2 H3 H4
 cmp -s "$T/h3" "$T/h2" || fail "flows changed replica when the policy became flow: $(diff "$T/h2" "$T/h3" | head -5)"
 

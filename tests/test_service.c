@@ -558,7 +558,28 @@ START_TEST(test_hash_policy_is_stateless)
 			ck_assert_uint_eq(now, where[i]);
 	}
 	ck_assert_uint_eq(aff.used, 0);
-	ck_assert_uint_eq(s->moved, 0);
+}
+END_TEST
+
+/* Under hash, an idle entry left from before is unpinned, not aged out. */
+START_TEST(test_hash_idle_entries_count_as_unpinned)
+{
+	struct nfv_service *s = &svc[15];
+	uint64_t t0 = rte_get_tsc_cycles(), ms = rte_get_tsc_hz() / 1000;
+	uint32_t i;
+
+	add(s, 0);
+	add(s, 1);
+	nfv_affinity_sweep(&aff, svc, t0);
+	for (i = 0; i < 500; i++)
+		nfv_service_pick(s, flow(i));
+	ck_assert_int_eq(nfv_service_set_policy(s, NFV_LB_HASH), NFV_LB_FLOW);
+	ck_assert_uint_eq(aff.unpin, 500);
+	ck_assert_uint_eq(sweep_all(t0 + 5 * TIMEOUT_MS * ms), 500);
+	ck_assert_uint_eq(s->unpinned, 500);
+	ck_assert_uint_eq(s->aged_out, 0);
+	ck_assert_uint_eq(aff.used, 0);
+	ck_assert_uint_eq(aff.unpin, 0);
 }
 END_TEST
 
@@ -573,7 +594,7 @@ START_TEST(test_policy_hash_unpins_in_sweeps)
 	struct nfv_service *s = &svc[13], *other = &svc[14];
 	static uint8_t where[2000];
 	uint64_t t0 = rte_get_tsc_cycles();
-	uint32_t i;
+	uint32_t i, removed;
 
 	down();
 	ck_assert_int_eq(nfv_affinity_init(&aff, "t_aff", TABLE, SOCKET_ID_ANY, 0), 0);
@@ -593,9 +614,14 @@ START_TEST(test_policy_hash_unpins_in_sweeps)
 	add(s, 4);
 
 	ck_assert_int_eq(nfv_service_set_policy(s, NFV_LB_HASH), NFV_LB_FLOW);
-	ck_assert_uint_le(nfv_affinity_sweep(&aff, svc, t0), NFV_AFFINITY_SWEEP);
+	ck_assert_uint_eq(aff.unpin, 2000);
+	/* A sweep at a time: the first positions are the service's. */
+	removed = nfv_affinity_sweep(&aff, svc, t0);
+	ck_assert_uint_gt(removed, 0);
+	ck_assert_uint_eq(s->flows, 2000 - removed);
 	sweep_all(t0);
 	ck_assert_uint_eq(s->unpinned, 2000);
+	ck_assert_uint_eq(aff.unpin, 0);
 	ck_assert_uint_eq(s->flows, 0);
 	ck_assert_uint_eq(pinned(s, 0) + pinned(s, 2) + pinned(s, 4), 0);
 	ck_assert_uint_eq(other->flows, 300);
@@ -615,11 +641,15 @@ START_TEST(test_policy_hash_unpins_in_sweeps)
 
 	/* Back before the sweep is done: the rest go at once, not later. */
 	nfv_service_set_policy(s, NFV_LB_HASH);
-	nfv_affinity_sweep(&aff, svc, t0);
+	for (i = 0; i < TABLE / NFV_AFFINITY_SWEEP && s->flows == 2000; i++)
+		nfv_affinity_sweep(&aff, svc, t0);
 	ck_assert_uint_gt(s->flows, 0);
+	ck_assert_uint_lt(s->flows, 2000);
+	ck_assert_uint_gt(s->unpinned, 2000);
 	ck_assert_int_eq(nfv_service_set_policy(s, NFV_LB_LOAD), NFV_LB_HASH);
 	ck_assert_uint_eq(s->flows, 0);
 	ck_assert_uint_eq(s->unpinned, 4000);
+	ck_assert_uint_eq(aff.unpin, 0);
 	ck_assert_uint_eq(aff.used, 300);
 	ck_assert_uint_eq(other->flows, 300);
 	ck_assert_uint_eq(pinned(s, 0) + pinned(s, 2) + pinned(s, 4), 0);
@@ -676,6 +706,7 @@ main(void)
 	tcase_add_test(tc, test_no_entry_without_flow_or_instance);
 	tcase_add_test(tc, test_hash_policy_is_stateless);
 	tcase_add_test(tc, test_policy_hash_unpins_in_sweeps);
+	tcase_add_test(tc, test_hash_idle_entries_count_as_unpinned);
 	tcase_add_test(tc, test_policy_names);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
