@@ -138,7 +138,7 @@ for bad in 0 5,7; do
 	echo "$out" | grep -q "1..2048" || fail "no clear error for --flows $bad: $out"
 done
 "$BENCH" --build-dir "$B" --quick --runs 1 --warmup 0.2 --duration 0.5 --no-latency \
-	--systems nfvisor,floor-ring,testpmd-io --nfs fwd --chains 1 --flows 256 --ring-size 512 \
+	--systems nfvisor,floor-ring,floor-desc,testpmd-io --nfs fwd --chains 1 --flows 256 --ring-size 512 \
 	--service-policy hash --replicas 2 --keep-logs "$T/flows-logs" \
 	--json "$T/flows.json" >"$T/flows.txt" 2>"$T/flows-progress.txt" ||
 	{ cat "$T/flows-progress.txt" "$T/flows.txt"; fail "nfv-bench --flows failed"; }
@@ -164,8 +164,13 @@ out=$("$BENCH" --build-dir "$B" --service-policy sticky 2>&1) && fail "--service
 echo "$out" | grep -Eq "choose from '?flow'?, '?load'?, '?hash'?" || fail "no clear error for --service-policy sticky: $out"
 out=$("$BENCH" --build-dir "$B" --replicas 17 2>&1) && fail "--replicas 17 was accepted"
 echo "$out" | grep -q "must be 1..16" || fail "no clear error for --replicas 17: $out"
-jq -e 'length == 3 and all(.[]; .traffic == "pcap" and .flows == 256 and .mpps_median > 0)' \
+jq -e 'length == 4 and all(.[]; .traffic == "pcap" and .flows == 256 and .mpps_median > 0)' \
 	"$T/flows.json" >/dev/null || fail "bad --flows results: $(cat "$T/flows.json")"
+# floor-desc (the protocol's own floor), asked for by name, and its ratios.
+jq -e 'any(.[]; .system == "floor-desc")' "$T/flows.json" >/dev/null || fail "no floor-desc result"
+grep -q "floor-desc / floor-ring (64 B)" "$T/flows.txt" && grep -q "chain 1 fwd / floor-desc (64 B)" "$T/flows.txt" ||
+	fail "the targets do not report floor-desc's ratios: $(cat "$T/flows.txt")"
+jq -e 'all(.[]; .system != "floor-desc")' "$J" >/dev/null || fail "floor-desc ran without being asked for"
 jq -e 'all(.[]; .traffic == "null" and (has("flows") | not))' "$J" >/dev/null ||
 	fail "net_null results do not say their traffic: $(cat "$J")"
 leftover=$(ours)
