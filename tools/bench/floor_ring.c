@@ -180,11 +180,13 @@ static inline uint32_t
 header_hash(const struct rte_mbuf *m)
 {
 	uint8_t h[HDR_COPY];
+	uint64_t k[2] = { 0 };	/* the CRC loads words: aligned */
 
 	memcpy(h, rte_pktmbuf_mtod(m, const uint8_t *), HDR_COPY);
 	if (h[12] != 0x08 || h[13] != 0x00)
 		return 0;
-	return rte_hash_crc(h + 26, 12, 0);
+	memcpy(k, h + 26, 12);
+	return rte_hash_crc(k, 12, 0);
 }
 
 /* --desc: @n packets lent as descriptors into @down; returns how many. */
@@ -278,9 +280,9 @@ primary_loop(uint16_t port, struct rte_ring *down, struct rte_ring *up, uint64_t
 }
 
 static int
-run_primary(double warmup, double duration, int desc)
+primary(double warmup, double duration, struct floor_bufs *fb)
 {
-	struct floor_bufs bufs = { 0 }, *fb = desc ? &bufs : NULL;
+	int desc = fb != NULL;
 	unsigned int esize = desc ? sizeof(struct floor_desc) : sizeof(void *);
 	struct rte_mempool *mp;
 	struct rte_ring *down, *up;
@@ -337,10 +339,21 @@ run_primary(double warmup, double duration, int desc)
 		return 1;
 	printf("{\"mpps\": %.4f, \"pkts\": %" PRIu64 ", \"seconds\": %.4f, \"rejected\": %" PRIu64 "}\n",
 	       (double)pkts * (double)hz / (double)(t1 - t0) / 1e6, pkts,
-	       (double)(t1 - t0) / (double)hz, bufs.rejected);
+	       (double)(t1 - t0) / (double)hz, fb ? fb->rejected : 0);
 	fflush(stdout);
 	rte_eth_dev_stop(0);
 	return 0;
+}
+
+static int
+run_primary(double warmup, double duration, int desc)
+{
+	struct floor_bufs bufs = { 0 };
+	int ret = primary(warmup, duration, desc ? &bufs : NULL);
+
+	free(bufs.mbuf);
+	free(bufs.lent);
+	return ret;
 }
 
 static int
