@@ -45,12 +45,13 @@ eal_up(void)
 	return rte_eal_init(10, argv);
 }
 
+/* A fresh table of @capacity entries ageing after @timeout_ms (0: never). */
 static void
-setup_table(uint32_t capacity)
+setup_table(uint32_t capacity, unsigned int timeout_ms)
 {
 	unsigned int i;
 
-	ck_assert_int_eq(nfv_affinity_init(&aff, "t_aff", capacity, SOCKET_ID_ANY, TIMEOUT_MS), 0);
+	ck_assert_int_eq(nfv_affinity_init(&aff, "t_aff", capacity, SOCKET_ID_ANY, timeout_ms), 0);
 	for (i = 1; i <= NFV_MAX_SERVICE; i++)
 		nfv_service_init(&svc[i], (uint16_t)i, NFV_LB_FLOW, &aff);
 }
@@ -69,7 +70,7 @@ up(void)
 		hd->nf[i].slot = (uint16_t)i;
 		hd->nf[i].instance = (uint16_t)(100 + i);
 	}
-	setup_table(TABLE);
+	setup_table(TABLE, TIMEOUT_MS);
 }
 
 static void
@@ -325,9 +326,7 @@ START_TEST(test_timeout_zero_never_ages)
 	uint32_t i;
 
 	down();
-	ck_assert_int_eq(nfv_affinity_init(&aff, "t_aff", TABLE, SOCKET_ID_ANY, 0), 0);
-	for (i = 1; i <= NFV_MAX_SERVICE; i++)
-		nfv_service_init(&svc[i], (uint16_t)i, NFV_LB_FLOW, &aff);
+	setup_table(TABLE, 0);
 	add(s, 0);
 	add(s, 1);
 	for (i = 0; i < 500; i++)
@@ -344,7 +343,7 @@ START_TEST(test_full_table_falls_back_to_hrw)
 	uint32_t i;
 
 	down();
-	setup_table(64);
+	setup_table(64, TIMEOUT_MS);
 	s = &svc[4];
 	for (i = 0; i < 3; i++)
 		add(s, i);
@@ -597,9 +596,7 @@ START_TEST(test_policy_hash_unpins_in_sweeps)
 	uint32_t i, removed;
 
 	down();
-	ck_assert_int_eq(nfv_affinity_init(&aff, "t_aff", TABLE, SOCKET_ID_ANY, 0), 0);
-	for (i = 1; i <= NFV_MAX_SERVICE; i++)
-		nfv_service_init(&svc[i], (uint16_t)i, NFV_LB_FLOW, &aff);
+	setup_table(TABLE, 0);
 	add(s, 0);
 	add(s, 1);
 	add(s, 2);
