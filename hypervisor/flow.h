@@ -96,14 +96,22 @@ int nfv_flow_set_port_chain(struct nfv_flow_table *ft, uint16_t port,
 void nfv_flow_classify(struct nfv_flow_table *ft, uint16_t port, const struct nfv_flow_key *keys,
 		       unsigned int n, uint16_t *chain_ids);
 
+/** Drop the references of @n packets on chain @id (sent or dropped). */
+static inline void
+nfv_flow_put_n(struct nfv_flow_table *ft, uint16_t id, uint32_t n)
+{
+	struct nfv_chain *c = &ft->chain[id];
+
+	c->inflight -= n;
+	if (c->inflight == 0 && !c->live && id != NFV_DEFAULT_CHAIN)
+		ft->free_ids[ft->nfree++] = id;
+}
+
 /** Drop a packet's reference on chain @id (it was sent or dropped). */
 static inline void
 nfv_flow_put(struct nfv_flow_table *ft, uint16_t id)
 {
-	struct nfv_chain *c = &ft->chain[id];
-
-	if (--c->inflight == 0 && !c->live && id != NFV_DEFAULT_CHAIN)
-		ft->free_ids[ft->nfree++] = id;
+	nfv_flow_put_n(ft, id, 1);
 }
 
 /**

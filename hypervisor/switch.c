@@ -32,6 +32,7 @@
 /* Drops are rare: kept out of the hot loops. */
 #define COLD static __attribute__((noinline, cold))
 #define HOUSEKEEP_EVERY 64u
+#define RX_PREFETCH 8u
 #define CTL_PER_ROUND 8u
 /* How long what was lent to the NFs of a direct-handoff group that lost a
  * member waits in limbo before it is freed: past the burst an NF may be
@@ -356,13 +357,35 @@ cross_domain(struct nfv_daemon *d, struct nfv_hdomain *hd, struct nfv_hdomain *t
 	return 0;
 }
 
+/*
+ * Put @buf, whose packet data is at @off for @len bytes, in @nf's next
+ * burst, for @meta->run hops of --direct; @entry: at its chain's entry.
+ */
+HOT void
+stage_desc(struct nfv_daemon *d, struct nfv_nf *nf, uint32_t buf, uint16_t off, uint16_t len,
+	   const struct nfv_pkt_meta *meta, int entry)
+{
+	struct nfv_desc *desc = &nf->stage[nf->nstage];
+
+	desc->buf = buf;
+	desc->data_off = off;
+	desc->data_len = len;
+	desc->action = NFV_ACT_NEXT;
+	desc->flags = meta->run;
+	desc->dest = 0;
+	desc->flow_hash = meta->flow_hash;
+	nf->stage_entry[nf->nstage++] = (uint8_t)entry;
+	if (nf->nstage == NFV_BURST)
+		flush_nf(d, nf);
+}
+
 /* Stage @buf for @nf, the instance picked for @service. */
 HOT void
 to_nf(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, struct nfv_nf *nf,
       uint16_t service, int entry)
 {
 	struct nfv_pkt_meta *meta = &hd->meta[buf];
-	struct nfv_desc *desc;
+	uint16_t off, len;
 
 	if (++meta->visits > NFV_MAX_VISITS) {
 		drop(d, hd, buf, NFV_DROP_HOP_LIMIT);
@@ -384,27 +407,31 @@ to_nf(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, struct nfv_nf 
 		drop(d, hd, buf, NFV_DROP_ENTRY_FULL);
 		return;
 	}
-	desc = &nf->stage[nf->nstage];
-	desc->buf = buf;
 	if (meta->from_nf) {
-		desc->data_off = meta->data_off;
-		desc->data_len = meta->data_len;
+		off = meta->data_off;
+		len = meta->data_len;
 	} else {
 		const struct rte_mbuf *m = nfv_pool_mbuf(&hd->dom.pool, buf);
 
-		desc->data_off = m->data_off;
-		desc->data_len = m->data_len;
+		off = m->data_off;
+		len = m->data_len;
 	}
-	desc->action = NFV_ACT_NEXT;
 	/* --direct: the NF may pass it on by itself for this many hops. */
 	meta->run = meta->hop == NFV_HOP_NONE ? 0 :
 		nfv_direct_run(d, &d->ft.chain[meta->chain], meta->hop, nf);
-	desc->flags = meta->run;
-	desc->dest = 0;
-	desc->flow_hash = meta->flow_hash;
-	nf->stage_entry[nf->nstage++] = (uint8_t)entry;
-	if (nf->nstage == NFV_BURST)
-		flush_nf(d, nf);
+	stage_desc(d, nf, buf, off, len, meta, entry);
+}
+
+/* Stage @buf for @nf, picked for service @s (NULL: it has none). */
+HOT void
+to_picked(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, struct nfv_nf *nf,
+	  const struct nfv_service *s, int entry)
+{
+	if (unlikely(!nf)) {
+		drop(d, hd, buf, NFV_DROP_NO_SERVICE);
+		return;
+	}
+	to_nf(d, hd, buf, nf, s->id, entry);
 }
 
 /* Stage @buf for the instance of @s that gets its flow (service.h). */
@@ -412,13 +439,7 @@ HOT void
 to_instance(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, struct nfv_service *s,
 	    int entry)
 {
-	struct nfv_nf *nf = nfv_service_pick(s, hd->meta[buf].flow_hash);
-
-	if (unlikely(!nf)) {
-		drop(d, hd, buf, NFV_DROP_NO_SERVICE);
-		return;
-	}
-	to_nf(d, hd, buf, nf, s->id, entry);
+	to_picked(d, hd, buf, nfv_service_pick(s, hd->meta[buf].flow_hash), s, entry);
 }
 
 /* Service @id, or NULL for an id no service can have. */
@@ -563,14 +584,90 @@ entry_service(struct nfv_daemon *d, uint16_t chain)
 	return service_of(d, c->hop[0].id);
 }
 
+/*
+ * Where a run of packets of one chain enters, within a burst from a port:
+ * the chain's entry service (entry_service()), and the instance the last
+ * packet went to.  While that instance gets the next packet too, and has
+ * room, to_nf()'s checks hold for it as they did for the last one, and
+ * the packet is staged for it at once (rx_ports()).  Anything that may
+ * change what they found (a flush of the NF's burst, which may quarantine
+ * it; a packet that takes another way) closes the lane.
+ */
+struct entry_lane {
+	uint16_t chain;			/* UINT16_MAX: none yet */
+	struct nfv_service *svc;	/* NULL: the first hop is not an NF */
+	struct nfv_nf *nf;		/* NULL: closed */
+	uint32_t room;			/* packets nf may still be staged */
+	uint8_t run;			/* hops of --direct after the first */
+};
+
+/* Open @l for @nf, picked for the packet it gets next, if to_nf() would
+ * stage that packet for it: same domain, under both its limits. */
+static int
+lane_open(struct nfv_daemon *d, struct entry_lane *l, const struct nfv_hdomain *hd,
+	  struct nfv_nf *nf)
+{
+	uint32_t load, limit;
+
+	l->nf = NULL;
+	if (!nf || nf->hd != hd)
+		return 0;
+	load = nfv_nf_load(nf);
+	limit = nf->lent_limit;
+	if (l->svc->n > 1 && d->capacity / 2 < limit)
+		limit = d->capacity / 2;	/* to_nf(): ENTRY_FULL */
+	if (load >= limit)
+		return 0;
+	l->nf = nf;
+	l->room = limit - load;
+	l->run = nfv_direct_run(d, &d->ft.chain[l->chain], 0, nf);
+	return 1;
+}
+
+/*
+ * Packet @buf (mbuf @m) enters its chain: staged for the lane's instance
+ * with only what to_nf() would write, or else by to_hop()/to_nf().
+ */
+HOT void
+enter_chain(struct nfv_daemon *d, struct nfv_hdomain *hd, struct entry_lane *l, uint32_t buf,
+	    const struct rte_mbuf *m)
+{
+	struct nfv_pkt_meta *meta = &hd->meta[buf];
+	struct nfv_nf *nf;
+
+	if (meta->chain != l->chain) {
+		l->chain = meta->chain;
+		l->svc = entry_service(d, meta->chain);
+		l->nf = NULL;
+	}
+	if (!l->svc) {
+		l->nf = NULL;
+		to_hop(d, hd, buf, 0);
+		return;
+	}
+	nf = nfv_service_pick(l->svc, meta->flow_hash);
+	/* A closed lane has no NF, and neither has a service with none. */
+	if (unlikely(!nf || nf != l->nf || l->room == 0) && !lane_open(d, l, hd, nf)) {
+		to_picked(d, hd, buf, nf, l->svc, 1);
+		return;
+	}
+	meta->visits = 1;
+	meta->run = l->run;
+	l->room--;
+	if (nf->nstage == NFV_BURST - 1)
+		l->nf = NULL;	/* this one flushes it */
+	stage_desc(d, nf, buf, m->data_off, m->data_len, meta, 1);
+}
+
 static void
 rx_ports(struct nfv_daemon *d)
 {
 	struct rte_mbuf *pkts[NFV_BURST];
 	struct nfv_flow_key keys[NFV_BURST];
+	uint32_t bufs[NFV_BURST];
 	uint16_t chain_ids[NFV_BURST];
-	uint16_t k, p, i, n, first_chain;
-	struct nfv_service *first = NULL;
+	uint16_t k, p, i, n;
+	struct entry_lane lane = { .chain = UINT16_MAX };
 
 	if (d->cfg.wait_chain && !chain_ready(d))
 		return;
@@ -602,44 +699,44 @@ rx_ports(struct nfv_daemon *d)
 		n = rte_eth_rx_burst(p, 0, pkts, budget < NFV_BURST ? budget : NFV_BURST);
 		if (n == 0)
 			continue;
-		/* Every header line of the burst in flight at once, then the
-		 * parse finds them in cache. */
-		for (i = 0; i < n; i++) {
+		/*
+		 * The header lines, last read a window of packets ago, are
+		 * rarely still in cache: with buffers 2 KiB apart they share
+		 * few sets.  RX_PREFETCH of them in flight ahead of the parse:
+		 * a whole burst at once stalled on the fill buffers, and its
+		 * first lines left L1 before the parse came to them.
+		 */
+		for (i = 0; i < n && i < RX_PREFETCH; i++)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i], void *));
-			bytes += pkts[i]->pkt_len;
-		}
-		for (i = 0; i < n; i++)
+		for (i = 0; i < n; i++) {
+			if (i + RX_PREFETCH < n)
+				rte_prefetch0(rte_pktmbuf_mtod(pkts[i + RX_PREFETCH], void *));
 			nfv_flow_key_parse(rte_pktmbuf_mtod(pkts[i], void *), pkts[i]->data_len,
 					   pkts[i]->buf_len - pkts[i]->data_off, &keys[i]);
+			bytes += pkts[i]->pkt_len;
+		}
 		nfv_flow_classify(&d->ft, p, keys, n, chain_ids);
 		d->admitted[p] += n;
-		first_chain = UINT16_MAX;
 		for (i = 0; i < n; i++) {
-			uint32_t buf = nfv_pool_index_checked(&hd->dom.pool, pkts[i]);
-			struct nfv_pkt_meta *meta;
-
-			if (unlikely(buf == UINT32_MAX || pkts[i]->nb_segs != 1)) {
+			bufs[i] = nfv_pool_index_checked(&hd->dom.pool, pkts[i]);
+			if (unlikely(bufs[i] == UINT32_MAX || pkts[i]->nb_segs != 1)) {
 				nfv_flow_put(&d->ft, chain_ids[i]);	/* classified */
-				refuse_mbuf(d, port, pkts[i], buf);
+				refuse_mbuf(d, port, pkts[i], bufs[i]);
+				bufs[i] = UINT32_MAX;
+			}
+		}
+		nfv_owner_take_bufs(&hd->dom.owner, bufs, n);
+		lane.chain = UINT16_MAX;	/* and each port its domain */
+		lane.nf = NULL;
+		for (i = 0; i < n; i++) {
+			if (unlikely(bufs[i] == UINT32_MAX))
 				continue;
-			}
-			meta = &hd->meta[buf];
-			nfv_owner_take(&hd->dom.owner, buf);
-			meta->chain = chain_ids[i];
-			meta->visits = 0;
-			meta->in_port = (uint8_t)p;
-			meta->from_nf = 0;
-			meta->flow_hash = nfv_flow_hash(&keys[i]);
-			if (chain_ids[i] != first_chain) {
-				first_chain = chain_ids[i];
-				first = entry_service(d, first_chain);
-			}
-			if (!first) {
-				to_hop(d, hd, buf, 0);
-				continue;
-			}
-			meta->hop = 0;
-			to_instance(d, hd, buf, first, 1);
+			hd->meta[bufs[i]] = (struct nfv_pkt_meta){
+				.chain = chain_ids[i],
+				.in_port = (uint8_t)p,
+				.flow_hash = nfv_flow_hash(&keys[i]),
+			};
+			enter_chain(d, hd, &lane, bufs[i], pkts[i]);
 		}
 		NFV_STAT_ADD(port->st.rx_pkts, n);
 		NFV_STAT_ADD(port->st.rx_bytes, bytes);
@@ -691,12 +788,103 @@ apply_action(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf,
 	}
 }
 
+/*
+ * Where the packets an NF returns go when they pass on from one hop of
+ * one chain, for a run of them within a burst (drain_nf()): the port of
+ * the chain's next hop, if that is a port.  The books of the packets sent
+ * there by out_port() are settled once a run (exit_settle()), before
+ * anything else may read them.
+ */
+struct exit_lane {
+	uint32_t key;			/* exit_key() of its chain and hop */
+	uint16_t chain;
+	struct nfv_port *port;		/* NULL: the next hop is no port */
+	uint32_t refs;			/* out_port()s whose chain reference is held */
+	uint32_t passed;		/* out_port()s whose slot is still counted lent */
+};
+
+/* Drop what @l's packets still hold: chain references and lent counts. */
+static inline void
+exit_settle(struct nfv_daemon *d, struct exit_lane *l, struct nfv_nf *nf)
+{
+	if (l->refs)
+		nfv_flow_put_n(&d->ft, l->chain, l->refs);
+	if (l->passed)
+		nfv_owner_passed(&nf->hd->dom.owner, nf->slot, l->passed);
+	l->refs = l->passed = 0;
+}
+
+/* Names the chain and hop of @meta, for a compare of one word (not of
+ * two fields the compiler may merge into a load across two stores). */
+static inline uint32_t
+exit_key(const struct nfv_pkt_meta *meta)
+{
+	return (uint32_t)meta->chain | (uint32_t)meta->hop << 16;
+}
+
+/* Point @l at the next hop of @meta's chain. */
+static void
+exit_lane_set(struct nfv_daemon *d, struct exit_lane *l, struct nfv_nf *nf,
+	      const struct nfv_pkt_meta *meta)
+{
+	const struct nfv_chain *c = &d->ft.chain[meta->chain];
+	unsigned int h = meta->hop + 1u;
+
+	exit_settle(d, l, nf);
+	l->key = exit_key(meta);
+	l->chain = meta->chain;
+	l->port = NULL;
+	if (meta->hop != NFV_HOP_NONE && h < c->nhops && c->hop[h].type == HOP_PORT &&
+	    c->hop[h].id < d->nports)
+		l->port = &d->port[c->hop[h].id];
+}
+
+/*
+ * @desc, returned by @nf, passes on to a port its chain goes to next:
+ * what validate, apply_action(), to_hop() and to_port() would do, with
+ * the counters left to exit_settle().  0 if it takes that long way.
+ */
+HOT int
+out_port(struct nfv_daemon *d, struct nfv_nf *nf, struct exit_lane *l,
+	 const struct nfv_desc *desc)
+{
+	struct nfv_hdomain *hd = nf->hd;
+	const struct nfv_pkt_meta *meta;
+	struct rte_mbuf *m;
+	struct nfv_port *p;
+
+	if (desc->action != NFV_ACT_NEXT ||
+	    !nfv_owner_is_lent(&hd->dom.owner, desc->buf, nf->slot) ||
+	    !nfv_desc_len_ok(&hd->dom.region.layout, desc))
+		return 0;
+	meta = &hd->meta[desc->buf];
+	if (exit_key(meta) != l->key)
+		exit_lane_set(d, l, nf, meta);
+	p = l->port;
+	if (!p || p->tx_end == p->tx_cap)
+		return 0;
+	nfv_owner_pass(&hd->dom.owner, desc->buf);
+	l->passed++;
+	l->refs++;
+	m = nfv_pool_mbuf(&hd->dom.pool, desc->buf);
+	m->data_off = desc->data_off;
+	m->data_len = desc->data_len;
+	m->pkt_len = desc->data_len;
+	p->tx_in[p->tx_end] = meta->in_port;
+	p->tx[p->tx_end++] = m;
+	/* flush_port() reads neither count exit_settle() moves. */
+	if (p->tx_end >= p->tx_flush_at)
+		flush_port(d, p);
+	return 1;
+}
+
 /* Take back one burst from @nf's TX ring. */
 static void
 drain_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 {
 	struct nfv_hdomain *hd = nf->hd;
 	struct nfv_desc descs[NFV_BURST];
+	struct exit_lane lane = { .key = UINT32_MAX };
 	enum nfv_verdict verdict;
 	int n, i, reason, rejected = 0;
 
@@ -707,10 +895,20 @@ drain_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 		return;
 	}
 	d->active = 1;
+	/* The packets' metadata and mbuf headers, last touched a window of
+	 * packets ago, in flight at once. */
+	for (i = 0; i < n; i++)
+		if (likely(descs[i].buf < hd->dom.owner.nbufs)) {
+			rte_prefetch0(&hd->meta[descs[i].buf]);
+			rte_prefetch0(nfv_pool_mbuf(&hd->dom.pool, descs[i].buf));
+		}
 	for (i = 0; i < n; i++) {
 		const struct nfv_desc *desc = &descs[i];	/* private copy */
 		struct nfv_pkt_meta *meta;
 
+		if (likely(out_port(d, nf, &lane, desc)))
+			continue;
+		exit_settle(d, &lane, nf);
 		verdict = nfv_desc_validate(&hd->dom.owner, &hd->dom.region.layout,
 					    nf->slot, desc, &reason);
 		/* Lent to the NF a direct run started at? */
@@ -739,6 +937,7 @@ drain_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 		meta->from_nf = 1;
 		apply_action(d, hd, desc->buf, desc);
 	}
+	exit_settle(d, &lane, nf);
 	/* Returned to us: every descriptor but the rejected ones. */
 	NFV_STAT_ADD(nf->st.tx_pkts, (uint64_t)(n - rejected));
 }

@@ -48,6 +48,24 @@ nfv_owner_release(struct nfv_owner_table *t, uint32_t buf)
 	t->held--;
 }
 
+/**
+ * Free -> held: the buffers @bufs[0..@n) the host got from a port, but
+ * those that are UINT32_MAX (not taken).  nfv_owner_take() of each, with
+ * the counter moved once (see nfv_owner_lend_descs()).
+ */
+static inline void
+nfv_owner_take_bufs(struct nfv_owner_table *t, const uint32_t *bufs, unsigned int n)
+{
+	unsigned int i, k = 0;
+
+	for (i = 0; i < n; i++)
+		if (bufs[i] != UINT32_MAX) {
+			t->owner[bufs[i]] = NFV_OWNER_HOST;
+			k++;
+		}
+	t->held += k;
+}
+
 /** Held -> lent to @slot. */
 static inline void
 nfv_owner_lend(struct nfv_owner_table *t, uint32_t buf, uint16_t slot)
@@ -75,6 +93,31 @@ nfv_owner_lend_descs(struct nfv_owner_table *t, const struct nfv_desc *d, unsign
 		owner[d[i].buf] = slot;
 	t->lent[slot] += n;
 	t->held -= n;
+}
+
+/** @buf (a value read from shared memory) is lent to @slot right now. */
+static inline int
+nfv_owner_is_lent(const struct nfv_owner_table *t, uint32_t buf, uint16_t slot)
+{
+	return buf < t->nbufs && t->owner[buf] == slot;
+}
+
+/**
+ * Lent -> free, for a buffer that nfv_owner_is_lent() found lent: its NF
+ * returned it and it leaves through a port at once.  The slot's counter
+ * moves for a burst of them with nfv_owner_passed().
+ */
+static inline void
+nfv_owner_pass(struct nfv_owner_table *t, uint32_t buf)
+{
+	t->owner[buf] = NFV_OWNER_FREE;
+}
+
+/** @n buffers lent to @slot went by nfv_owner_pass(). */
+static inline void
+nfv_owner_passed(struct nfv_owner_table *t, uint16_t slot, uint32_t n)
+{
+	t->lent[slot] -= n;
 }
 
 /**

@@ -27,13 +27,20 @@ enum nfv_verdict {
 	NFV_DESC_DROP = 2,	/**< buffer is ours again, packet unusable */
 };
 
+/** @d's data lies in its buffer and holds at least a frame header. */
+static inline int
+nfv_desc_len_ok(const struct nfv_layout *l, const struct nfv_desc *d)
+{
+	uint64_t end = (uint64_t)d->data_off + (uint64_t)d->data_len;
+
+	return end <= l->p.buf_stride && d->data_len >= NFV_MIN_FRAME;
+}
+
 /** The length half of nfv_desc_validate(), for a buffer already taken back. */
 static inline enum nfv_verdict
 nfv_desc_check_len(const struct nfv_layout *l, const struct nfv_desc *d, int *reason)
 {
-	uint64_t end = (uint64_t)d->data_off + (uint64_t)d->data_len;
-
-	if (end > l->p.buf_stride || d->data_len < NFV_MIN_FRAME) {
+	if (!nfv_desc_len_ok(l, d)) {
 		*reason = NFV_DROP_BAD_LENGTH;
 		return NFV_DESC_DROP;
 	}
