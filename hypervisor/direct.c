@@ -237,21 +237,14 @@ nfv_direct_leave(struct nfv_daemon *d, struct nfv_nf *nf)
 }
 
 int
-nfv_direct_return(struct nfv_daemon *d, struct nfv_hdomain *hd, struct nfv_nf *nf,
-		  const struct nfv_desc *desc)
+nfv_direct_hop(const struct nfv_daemon *d, const struct nfv_hdomain *hd, const struct nfv_nf *nf,
+	       uint16_t owner, const struct nfv_pkt_meta *meta)
 {
-	struct nfv_owner_table *own = &hd->dom.owner;
-	uint32_t buf = desc->buf;
-	struct nfv_pkt_meta *meta;
 	const struct nfv_chain *c;
 	unsigned int k, last;
-	uint16_t o;
 
-	if (!nf->group || buf >= own->nbufs)
-		return -1;
-	o = own->owner[buf];
-	meta = &hd->meta[buf];
-	if (o >= own->nslots || hd->nf[o].group != nf->group || meta->run == 0)
+	if (!nf->group || owner >= hd->dom.owner.nslots || hd->nf[owner].group != nf->group ||
+	    meta->run == 0)
 		return -1;
 	/* The packet's chain after the hop it was lent at, as far as its run
 	 * went: @nf must stand there. */
@@ -259,10 +252,26 @@ nfv_direct_return(struct nfv_daemon *d, struct nfv_hdomain *hd, struct nfv_nf *n
 	last = (unsigned int)meta->hop + meta->run;
 	for (k = meta->hop + 1u; k <= last && k < c->nhops; k++)
 		if (c->hop[k].type == HOP_NF && c->hop[k].id == nf->service)
-			break;
-	if (k > last || k >= c->nhops)
+			return (int)k;
+	return -1;
+}
+
+int
+nfv_direct_return(struct nfv_daemon *d, struct nfv_hdomain *hd, struct nfv_nf *nf,
+		  const struct nfv_desc *desc)
+{
+	struct nfv_owner_table *own = &hd->dom.owner;
+	uint32_t buf = desc->buf;
+	struct nfv_pkt_meta *meta;
+	uint16_t o;
+	int k;
+
+	if (!nf->group || buf >= own->nbufs)
 		return -1;
-	if (nfv_owner_return(own, buf, o) != NFV_REJECT_NONE)
+	o = own->owner[buf];
+	meta = &hd->meta[buf];
+	k = nfv_direct_hop(d, hd, nf, o, meta);
+	if (k < 0 || nfv_owner_return(own, buf, o) != NFV_REJECT_NONE)
 		return -1;
 	meta->hop = (uint8_t)k;
 	meta->run = 0;

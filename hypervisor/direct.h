@@ -102,6 +102,15 @@ nfv_direct_rule_changed(struct nfv_daemon *d, const struct nfv_chain *c)
 void nfv_direct_leave(struct nfv_daemon *d, struct nfv_nf *nf);
 
 /**
+ * The hop of @meta's chain that @nf stands at, for a packet lent to slot
+ * @owner of @nf's direct-handoff group and passed on to @nf: within the
+ * run it was lent for.  @return the hop, or -1 if @nf is not on that run
+ * (@owner no member of its group, or no run).
+ */
+int nfv_direct_hop(const struct nfv_daemon *d, const struct nfv_hdomain *hd,
+		   const struct nfv_nf *nf, uint16_t owner, const struct nfv_pkt_meta *meta);
+
+/**
  * @nf returned @desc, whose buffer is lent to another slot: accept it if
  * @nf is on the packet's direct run from that slot, moving the buffer to
  * held and the packet's hop to @nf's.

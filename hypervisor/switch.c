@@ -796,76 +796,88 @@ apply_action(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf,
  * anything else may read them.
  */
 struct exit_lane {
-	uint32_t key;			/* exit_key() of its chain and hop */
+	uint64_t key;			/* exit_key() of its packets */
 	uint16_t chain;
+	uint16_t owner;			/* slot they were lent to: the NF's, or
+					 * one of its --direct group's */
 	struct nfv_port *port;		/* NULL: the next hop is no port */
-	uint32_t refs;			/* out_port()s whose chain reference is held */
-	uint32_t passed;		/* out_port()s whose slot is still counted lent */
+	uint32_t passed;		/* out_port()s not settled yet: chain
+					 * references held, counted lent */
 };
 
 /* Drop what @l's packets still hold: chain references and lent counts. */
 static inline void
 exit_settle(struct nfv_daemon *d, struct exit_lane *l, struct nfv_nf *nf)
 {
-	if (l->refs)
-		nfv_flow_put_n(&d->ft, l->chain, l->refs);
-	if (l->passed)
-		nfv_owner_passed(&nf->hd->dom.owner, nf->slot, l->passed);
-	l->refs = l->passed = 0;
+	if (!l->passed)
+		return;
+	nfv_flow_put_n(&d->ft, l->chain, l->passed);
+	nfv_owner_passed(&nf->hd->dom.owner, l->owner, l->passed);
+	if (l->owner != nf->slot)	/* as nfv_direct_return() counts */
+		NFV_STAT_ADD(nf->st.direct_in, l->passed);
+	l->passed = 0;
 }
 
-/* Names the chain and hop of @meta, for a compare of one word (not of
- * two fields the compiler may merge into a load across two stores). */
-static inline uint32_t
-exit_key(const struct nfv_pkt_meta *meta)
+/* Names the chain, hop and --direct run of @meta and the slot @owner it
+ * was lent to, for a compare of one word (not of fields the compiler may
+ * merge into a load across several stores). */
+static inline uint64_t
+exit_key(const struct nfv_pkt_meta *meta, uint16_t owner)
 {
-	return (uint32_t)meta->chain | (uint32_t)meta->hop << 16;
+	return (uint64_t)meta->chain | (uint64_t)meta->hop << 16 | (uint64_t)meta->run << 24 |
+	       (uint64_t)owner << 32;
 }
 
-/* Point @l at the next hop of @meta's chain. */
+/* Point @l at the port after the hop @nf stands at, on @meta's chain, for
+ * packets lent to slot @owner. */
 static void
 exit_lane_set(struct nfv_daemon *d, struct exit_lane *l, struct nfv_nf *nf,
-	      const struct nfv_pkt_meta *meta)
+	      const struct nfv_pkt_meta *meta, uint16_t owner)
 {
 	const struct nfv_chain *c = &d->ft.chain[meta->chain];
-	unsigned int h = meta->hop + 1u;
+	int at;
 
 	exit_settle(d, l, nf);
-	l->key = exit_key(meta);
+	l->key = exit_key(meta, owner);
 	l->chain = meta->chain;
+	l->owner = owner;
 	l->port = NULL;
-	if (meta->hop != NFV_HOP_NONE && h < c->nhops && c->hop[h].type == HOP_PORT &&
-	    c->hop[h].id < d->nports)
-		l->port = &d->port[c->hop[h].id];
+	if (meta->hop == NFV_HOP_NONE)
+		return;
+	at = owner == nf->slot ? meta->hop : nfv_direct_hop(d, nf->hd, nf, owner, meta);
+	if (at >= 0 && at + 1 < c->nhops && c->hop[at + 1].type == HOP_PORT &&
+	    c->hop[at + 1].id < d->nports)
+		l->port = &d->port[c->hop[at + 1].id];
 }
 
 /*
  * @desc, returned by @nf, passes on to a port its chain goes to next:
- * what validate, apply_action(), to_hop() and to_port() would do, with
- * the counters left to exit_settle().  0 if it takes that long way.
+ * what validation (with nfv_direct_return() for a packet of a --direct
+ * run), apply_action(), to_hop() and to_port() would do, with the counts
+ * left to exit_settle().  0 if it takes that long way.
  */
 HOT int
 out_port(struct nfv_daemon *d, struct nfv_nf *nf, struct exit_lane *l,
 	 const struct nfv_desc *desc)
 {
 	struct nfv_hdomain *hd = nf->hd;
+	uint16_t o = nfv_owner_of(&hd->dom.owner, desc->buf);
 	const struct nfv_pkt_meta *meta;
 	struct rte_mbuf *m;
 	struct nfv_port *p;
 
-	if (desc->action != NFV_ACT_NEXT ||
-	    !nfv_owner_is_lent(&hd->dom.owner, desc->buf, nf->slot) ||
-	    !nfv_desc_len_ok(&hd->dom.region.layout, desc))
+	/* Lent to a slot (so a buffer in range): this one, or in a group. */
+	if (desc->action != NFV_ACT_NEXT || o >= hd->dom.owner.nslots ||
+	    (o != nf->slot && !nf->group) || !nfv_desc_len_ok(&hd->dom.region.layout, desc))
 		return 0;
 	meta = &hd->meta[desc->buf];
-	if (exit_key(meta) != l->key)
-		exit_lane_set(d, l, nf, meta);
+	if (exit_key(meta, o) != l->key)
+		exit_lane_set(d, l, nf, meta, o);
 	p = l->port;
 	if (!p || p->tx_end == p->tx_cap)
 		return 0;
 	nfv_owner_pass(&hd->dom.owner, desc->buf);
 	l->passed++;
-	l->refs++;
 	m = nfv_pool_mbuf(&hd->dom.pool, desc->buf);
 	m->data_off = desc->data_off;
 	m->data_len = desc->data_len;
@@ -884,7 +896,7 @@ drain_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 {
 	struct nfv_hdomain *hd = nf->hd;
 	struct nfv_desc descs[NFV_BURST];
-	struct exit_lane lane = { .key = UINT32_MAX };
+	struct exit_lane lane = { .key = UINT64_MAX };
 	enum nfv_verdict verdict;
 	int n, i, reason, rejected = 0;
 

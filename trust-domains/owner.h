@@ -95,17 +95,20 @@ nfv_owner_lend_descs(struct nfv_owner_table *t, const struct nfv_desc *d, unsign
 	t->held -= n;
 }
 
-/** @buf (a value read from shared memory) is lent to @slot right now. */
-static inline int
-nfv_owner_is_lent(const struct nfv_owner_table *t, uint32_t buf, uint16_t slot)
+/**
+ * Who has @buf (a value read from shared memory): a slot, NFV_OWNER_HOST,
+ * or NFV_OWNER_FREE (also for a @buf out of range).
+ */
+static inline uint16_t
+nfv_owner_of(const struct nfv_owner_table *t, uint32_t buf)
 {
-	return buf < t->nbufs && t->owner[buf] == slot;
+	return buf < t->nbufs ? t->owner[buf] : NFV_OWNER_FREE;
 }
 
 /**
- * Lent -> free, for a buffer that nfv_owner_is_lent() found lent: its NF
- * returned it and it leaves through a port at once.  The slot's counter
- * moves for a burst of them with nfv_owner_passed().
+ * Lent -> free, for a buffer nfv_owner_of() found lent to a slot, whose
+ * return the caller checked: it leaves through a port at once.  The
+ * slot's counter moves for a burst of them with nfv_owner_passed().
  */
 static inline void
 nfv_owner_pass(struct nfv_owner_table *t, uint32_t buf)
