@@ -72,5 +72,6 @@ main(int argc, char **argv)
 	}
 	if (nfv_app_start(&app) < 0)
 		return app.status;
+	netlib_set_prefetch(app.ctx, 0);	/* fwd_pkt() reads no packet data */
 	return nfv_app_finish(&app, netlib_run(app.ctx, fwd_pkt, &app), "");
 }

@@ -308,6 +308,12 @@ netlib_attach(const char *path)
 }
 
 void
+netlib_set_prefetch(struct netlib_ctx *ctx, int on)
+{
+	ctx->no_prefetch = !on;
+}
+
+void
 netlib_stop(struct netlib_ctx *ctx)
 {
 	uint64_t one = 1;

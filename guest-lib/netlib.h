@@ -249,6 +249,18 @@ int netlib_tx_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts,
 int netlib_run(struct netlib_ctx *ctx, netlib_pkt_handler handler, void *arg);
 
 /**
+ * Whether receiving a packet prefetches its first bytes into the cache
+ * (the default: on).  A handler that reads headers finds them there; an
+ * NF that never reads packet data (a forwarder, one that only counts or
+ * steers by the flow hash) turns it off and saves the memory traffic,
+ * which on a core shared by several NFs is much of their time.
+ *
+ * @param ctx  context
+ * @param on   0 off, else on
+ */
+void netlib_set_prefetch(struct netlib_ctx *ctx, int on);
+
+/**
  * Make netlib_run() return 0 and netlib_register() return -EINTR, now or
  * when next called: the request is sticky.  Async-signal-safe and callable
  * from any thread.

@@ -130,7 +130,9 @@ rx_ring(struct netlib_ctx *ctx, struct nfv_ring *r, struct netlib_pkt **pkts, un
 	const uint32_t room = ctx->buf_room;
 	const uint8_t *bufs = ctx->base + ctx->hdr.buf_off;
 	const uint64_t stride = ctx->hdr.buf_stride;
-	unsigned int i, got = 0;
+	const int prefetch = !ctx->no_prefetch;
+	struct nfv_desc dc[NETLIB_BURST];
+	unsigned int i, k, base, got = 0;
 	int ret;
 
 	ret = nfv_ring_count(r);
@@ -138,47 +140,58 @@ rx_ring(struct netlib_ctx *ctx, struct nfv_ring *r, struct netlib_pkt **pkts, un
 		return ret;
 	if ((unsigned int)ret > n)
 		ret = (int)n;
-	for (i = 0; i < (unsigned int)ret; i++) {
-		/* Read once, here; only this private copy is checked and used. */
-		const struct nfv_desc dc = nfv_ring_read_desc(r, i);
-		const struct nfv_desc *d = &dc;
-		struct netlib_pkt *p;
+	for (base = 0; base < (unsigned int)ret; base += k) {
+		k = (unsigned int)ret - base < NETLIB_BURST ? (unsigned int)ret - base : NETLIB_BURST;
+		/* Read once, here, into private copies: only they are checked
+		 * and used.  The handles they name (one per buffer, a
+		 * megabyte and more in all) are fetched meanwhile. */
+		for (i = 0; i < k; i++) {
+			dc[i] = nfv_ring_read_desc(r, base + i);
+			if (dc[i].buf < nbufs)
+				__builtin_prefetch(&ctx->pkts[dc[i].buf], 1);
+		}
+		for (i = 0; i < k; i++) {
+			const struct nfv_desc *d = &dc[i];
+			struct netlib_pkt *p;
 
-		if (d->buf >= nbufs || (uint64_t)d->data_off + d->data_len > room) {
-			ctx->stats.rx_invalid++;
-			/* A buffer of ours with bounds outside it (an NF
-			 * before us on PEER is broken): it goes back as a
-			 * drop, or it would stay lent for as long as we run. */
-			if (d->buf < nbufs && !ctx->pkts[d->buf].held &&
-			    ctx->nbad < ctx->hdr.ring_entries) {
-				p = &ctx->pkts[d->buf];
-				p->held = 1;
-				p->data_off = 0;
-				p->data_len = 0;
-				p->action = NFV_ACT_DROP;
-				p->direct = 0;
-				ctx->bad[ctx->nbad++] = p;
+			if (d->buf >= nbufs || (uint64_t)d->data_off + d->data_len > room) {
+				ctx->stats.rx_invalid++;
+				/* A buffer of ours with bounds outside it (an NF
+				 * before us on PEER is broken): it goes back as a
+				 * drop, or it would stay lent for as long as we
+				 * run. */
+				if (d->buf < nbufs && !ctx->pkts[d->buf].held &&
+				    ctx->nbad < ctx->hdr.ring_entries) {
+					p = &ctx->pkts[d->buf];
+					p->held = 1;
+					p->data_off = 0;
+					p->data_len = 0;
+					p->action = NFV_ACT_DROP;
+					p->direct = 0;
+					ctx->bad[ctx->nbad++] = p;
+				}
+				continue;
 			}
-			continue;
+			p = &ctx->pkts[d->buf];
+			if (p->held) {
+				/* A second descriptor for a buffer we hold: the
+				 * NF before us (PEER) is broken. */
+				ctx->stats.rx_invalid++;
+				continue;
+			}
+			p->held = 1;
+			p->data_off = d->data_off;
+			p->data_len = d->data_len;
+			p->flow_hash = d->flow_hash;
+			p->action = NFV_ACT_NEXT;
+			p->dest = 0;
+			p->direct = d->flags & NFV_DESC_DIRECT_MASK;
+			/* The address from the descriptor, not from p: no load
+			 * of p stands before the prefetch. */
+			if (prefetch)
+				__builtin_prefetch(bufs + d->buf * stride + d->data_off);
+			pkts[got++] = p;
 		}
-		p = &ctx->pkts[d->buf];
-		if (p->held) {
-			/* A second descriptor for a buffer we hold: the NF
-			 * before us (PEER) is broken. */
-			ctx->stats.rx_invalid++;
-			continue;
-		}
-		p->held = 1;
-		p->data_off = d->data_off;
-		p->data_len = d->data_len;
-		p->flow_hash = d->flow_hash;
-		p->action = NFV_ACT_NEXT;
-		p->dest = 0;
-		p->direct = d->flags & NFV_DESC_DIRECT_MASK;
-		/* The address from the descriptor, not from p: no load of
-		 * p (a cache miss at times) stands before the prefetch. */
-		__builtin_prefetch(bufs + d->buf * stride + d->data_off);
-		pkts[got++] = p;
 	}
 	nfv_ring_consume(r, (uint32_t)ret);
 	return (int)got;
@@ -284,7 +297,10 @@ netlib_tx_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts,
 {
 	struct nfv_desc *direct = ctx->peer_descs;
 	struct nfv_ring *out = NULL;
-	int room = nfv_ring_free_count(&ctx->tx);
+	/* The host's index, a line its worker keeps writing, read about
+	 * once a ring's worth of packets rather than every burst (an NF on
+	 * a --direct run may send it none at all). */
+	int room = nfv_ring_room_cached(&ctx->tx, n);
 	int out_room = 0;
 	unsigned int i, nt = 0, nd = 0, drops = 0;
 

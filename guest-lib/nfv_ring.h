@@ -144,30 +144,44 @@ nfv_ring_enqueue_burst(struct nfv_ring *r, const void *objs, unsigned int n)
 }
 
 /**
- * nfv_ring_enqueue_burst() for a producer that pushes at a high rate: the
+ * nfv_ring_free_count() for a producer that pushes at a high rate: the
  * consumer's index (a cache line the consumer keeps writing) is read, and
  * checked, only when the copy from the previous read shows less room than
- * @n, i.e. about once per ring's worth of entries instead of every burst.
- * The copy only ever lags the real index, so the room it shows is never
- * more than the real room; a corrupt index is caught at the next read.
+ * @want, i.e. about once per ring's worth of entries instead of every
+ * burst.  The copy only ever lags the real index, so the room it shows is
+ * never more than the real room; a corrupt index is caught at the next
+ * read.  For a ring whose consumer never resets it under the producer
+ * (the TX ring to the host, an RX ring from it).
  *
+ * @return free entries, or -EPROTO as nfv_ring_free_count().
+ */
+static inline int
+nfv_ring_room_cached(struct nfv_ring *r, unsigned int want)
+{
+	uint32_t used = r->local - r->peer;
+	int room;
+
+	if (used <= r->size && r->size - used >= want)
+		return (int)(r->size - used);
+	room = nfv_ring_free_count(r);
+	if (room >= 0)
+		r->peer = r->local - (r->size - (uint32_t)room);
+	return room;
+}
+
+/**
+ * nfv_ring_enqueue_burst() with the room from nfv_ring_room_cached().
  * @return entries enqueued, or -EPROTO as nfv_ring_enqueue_burst().
  */
 static inline int
 nfv_ring_enqueue_burst_cached(struct nfv_ring *r, const void *objs, unsigned int n)
 {
-	uint32_t used = r->local - r->peer;
+	int room = nfv_ring_room_cached(r, n);
 
-	if (used > r->size || r->size - used < n) {
-		int room = nfv_ring_free_count(r);
-
-		if (room < 0)
-			return room;
-		r->peer = r->local - (r->size - (uint32_t)room);
-		used = r->size - (uint32_t)room;
-	}
-	if (n > r->size - used)
-		n = r->size - used;
+	if (room < 0)
+		return room;
+	if (n > (unsigned int)room)
+		n = (unsigned int)room;
 	nfv_ring_put(r, objs, n);
 	return (int)n;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nfv_ring.h"
 
@@ -161,6 +162,42 @@ START_TEST(test_cached_producer)
 }
 END_TEST
 
+/* The cached room: never more than the real room, read afresh only when
+ * it shows less than asked for, a corrupt consumer index caught then. */
+START_TEST(test_room_cached)
+{
+	struct pair p;
+	struct nfv_desc d[ENTRIES], out[ENTRIES];
+	uint32_t seen;
+
+	pair_init(&p, ENTRIES, sizeof(struct nfv_desc));
+	memset(d, 0, sizeof(d));
+	/* A new producer's copy says full: the first call reads. */
+	ck_assert_int_eq(nfv_ring_room_cached(&p.prod, 1), ENTRIES);
+	ck_assert_int_eq(nfv_ring_enqueue_burst(&p.prod, d, ENTRIES - 4), ENTRIES - 4);
+	/* Asked for more than the copy shows: read, still 4. */
+	seen = p.prod.peer;
+	ck_assert_int_eq(nfv_ring_room_cached(&p.prod, 5), 4);
+	ck_assert_uint_eq(p.prod.peer, seen);
+	/* Enough room in the copy for what is asked: the index is not read,
+	 * so what the consumer took meanwhile does not show yet. */
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&p.cons, out, 8), 8);
+	ck_assert_int_eq(nfv_ring_room_cached(&p.prod, 4), 4);
+	ck_assert_uint_eq(p.prod.peer, seen);
+	/* Asked for more: read again, and the room the consumer made shows. */
+	ck_assert_int_eq(nfv_ring_room_cached(&p.prod, 5), 12);
+	ck_assert_int_eq(nfv_ring_free_count(&p.prod), 12);
+	/* A consumer index past the producer's: caught at the next read,
+	 * and the copy keeps its last good value. */
+	seen = p.prod.peer;
+	p.prod.shm->cons = p.prod.local + 1;
+	ck_assert_int_eq(nfv_ring_room_cached(&p.prod, 12), 12);
+	ck_assert_int_eq(nfv_ring_room_cached(&p.prod, 13), -EPROTO);
+	ck_assert_uint_eq(p.prod.peer, seen);
+	free(p.mem);
+}
+END_TEST
+
 /* Our own index lives privately: a peer overwriting it changes nothing. */
 START_TEST(test_own_index_is_private)
 {
@@ -223,6 +260,7 @@ ring_suite(void)
 	tcase_add_test(tc, test_corrupt_producer_index);
 	tcase_add_test(tc, test_corrupt_consumer_index);
 	tcase_add_test(tc, test_cached_producer);
+	tcase_add_test(tc, test_room_cached);
 	tcase_add_test(tc, test_own_index_is_private);
 	tcase_add_test(tc, test_read_desc_and_consume);
 	suite_add_tcase(s, tc);
