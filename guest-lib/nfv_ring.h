@@ -7,8 +7,12 @@
  * memory.  Only the two indices and the entries are shared.  A party never
  * reads back the index it writes: its private copy is authoritative, so a
  * peer that scribbles over it cannot make us overwrite unread entries or
- * re-read stale ones.  The peer's index is read once per burst and checked:
- * an impossible value (more entries than the ring holds) returns -EPROTO.
+ * re-read stale ones.  The peer's index is read at most once per burst and
+ * checked: an impossible value (more entries than the ring holds) returns
+ * -EPROTO.  A producer that takes its room from nfv_ring_room_cached()
+ * reads it only when its last copy shows too little room, so it sees a
+ * corrupt consumer index up to a ring's worth of entries later (a consumer
+ * that moves its index back loses its own entries; ours stay private).
  *
  * Ordering: the producer copies entries then store-releases prod; the
  * consumer load-acquires prod then copies entries out, then store-releases

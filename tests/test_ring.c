@@ -195,6 +195,21 @@ START_TEST(test_room_cached)
 	ck_assert_int_eq(nfv_ring_room_cached(&p.prod, 13), -EPROTO);
 	ck_assert_uint_eq(p.prod.peer, seen);
 	free(p.mem);
+
+	/* More asked for than the ring holds: always a fresh read. */
+	pair_init(&p, ENTRIES, sizeof(struct nfv_desc));
+	ck_assert_int_eq(nfv_ring_enqueue_burst(&p.prod, d, 20), 20);
+	ck_assert_int_eq(nfv_ring_room_cached(&p.prod, ENTRIES + 1), ENTRIES - 20);
+	ck_assert_uint_eq(p.prod.peer, 0);
+	/* Entries put without the cache (nfv_ring_enqueue_burst()) past the
+	 * copy's room: the copy shows more used than the ring holds, so the
+	 * next call reads. */
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&p.cons, out, ENTRIES), 20);
+	ck_assert_int_eq(nfv_ring_enqueue_burst(&p.prod, d, ENTRIES), ENTRIES);
+	ck_assert_uint_gt(p.prod.local - p.prod.peer, ENTRIES);
+	ck_assert_int_eq(nfv_ring_room_cached(&p.prod, 1), 0);
+	ck_assert_uint_eq(p.prod.peer, 20);
+	free(p.mem);
 }
 END_TEST
 

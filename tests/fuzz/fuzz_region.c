@@ -202,7 +202,7 @@ data_path(struct netlib_ctx *ctx, struct fuzz_in *in)
 	FUZZ_CHECK(held != NULL && bad != NULL, "out of memory");
 
 	while (in->left > 0 && rounds++ < 16) {
-		uint32_t nd = fuzz_u8(in) % 8, k, c, local = rx->local, avail;
+		uint32_t nd = fuzz_u8(in) % 8, k, c, peer, local = rx->local, avail;
 		unsigned int n = 1 + fuzz_u8(in) % 64, take;
 		struct nfv_desc d[64];
 		int got, want = 0, sent, i, cached;
@@ -269,6 +269,7 @@ data_path(struct netlib_ctx *ctx, struct fuzz_in *in)
 		 * (nfv_ring_room_cached()); a host that moves it back is
 		 * then believed late, to its own loss. */
 		c = ctx->tx.local - ctx->tx.peer;
+		peer = ctx->tx.peer;
 		cached = c <= ctx->tx.size && ctx->tx.size - c >= (uint32_t)got;
 		sent = netlib_tx_burst(ctx, pkts, (unsigned int)got);
 		FUZZ_CHECK(cached ? sent == got : k > ctx->tx.size ? sent == -EPROTO :
@@ -276,6 +277,12 @@ data_path(struct netlib_ctx *ctx, struct fuzz_in *in)
 					 ctx->tx.size - k),
 			   "TX of %d with %u of %u used (%u cached): %d", got, k, ctx->tx.size, c,
 			   sent);
+		/* The copy moves only on a read, to the index read, and not
+		 * to one found corrupt. */
+		FUZZ_CHECK(cached || k > ctx->tx.size ? ctx->tx.peer == peer :
+			   ctx->tx.peer == ctx->tx.shm->cons,
+			   "TX room copy %u after a burst (was %u, host's index %u)", ctx->tx.peer,
+			   peer, ctx->tx.shm->cons);
 		for (i = 0; i < sent; i++)
 			held[d[i].buf] = 0;
 	}
