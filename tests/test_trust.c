@@ -145,6 +145,29 @@ START_TEST(test_owner_states_and_audit)
 }
 END_TEST
 
+/* Every slot a domain can have fits the one-byte table, and its last one
+ * is told from the HOST and FREE marks; no more slots than that. */
+START_TEST(test_owner_largest_slot)
+{
+	struct nfv_owner_table big;
+	struct nfv_owner_census c;
+	uint16_t last = NFV_MAX_SLOTS - 1;
+
+	ck_assert_int_eq(nfv_owner_init(&big, 8, NFV_OWNER_HOST), -EINVAL);
+	ck_assert_int_eq(nfv_owner_init(&big, 8, NFV_MAX_SLOTS), 0);
+	nfv_owner_take(&big, 5);
+	nfv_owner_lend(&big, 5, last);
+	ck_assert_uint_eq(nfv_owner_of(&big, 5), last);
+	ck_assert_int_eq(nfv_owner_audit(&big, &c), 0);
+	ck_assert_uint_eq(c.lent, 1);
+	ck_assert_int_eq(nfv_owner_return(&big, 5, (uint16_t)(last - 1)), NFV_REJECT_OTHER_SLOT);
+	ck_assert_int_eq(nfv_owner_return(&big, 5, last), NFV_REJECT_NONE);
+	ck_assert_uint_eq(nfv_owner_of(&big, 5), NFV_OWNER_HOST);
+	ck_assert_uint_eq(nfv_owner_of(&big, 8), NFV_OWNER_FREE);	/* out of range */
+	nfv_owner_fini(&big);
+}
+END_TEST
+
 static void
 count_cb(uint32_t buf, void *arg)
 {
@@ -261,6 +284,7 @@ trust_suite(void)
 	tcase_add_test(tl, test_header_self_describing);
 	tcase_add_checked_fixture(to, owner_setup, owner_teardown);
 	tcase_add_test(to, test_owner_states_and_audit);
+	tcase_add_test(to, test_owner_largest_slot);
 	tcase_add_test(to, test_owner_reclaim_returns_everything_of_one_slot);
 	tcase_add_test(to, test_validate_accepts_lent_buffer);
 	tcase_add_test(to, test_validate_out_of_range);

@@ -4,6 +4,10 @@
 #include <string.h>
 
 #include "owner.h"
+#include "region.h"
+
+_Static_assert(NFV_MAX_SLOTS < NFV_OWNER_HOST,
+	       "a slot index must stay below the owner table's HOST and FREE marks");
 
 int
 nfv_owner_init(struct nfv_owner_table *t, uint32_t nbufs, uint32_t nslots)
