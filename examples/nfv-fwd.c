@@ -22,16 +22,19 @@ usage(FILE *f)
 }
 
 static void
-fwd_pkt(struct netlib_ctx *ctx, struct netlib_pkt *pkt, void *arg)
+fwd_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts, unsigned int n, void *arg)
 {
 	const struct nfv_app *app = arg;
+	unsigned int i;
 
 	(void)ctx;
 	/* Packets arrive set to go to the next hop: only another action
 	 * needs setting.  Cannot fail: the action and its destination were
 	 * checked when the options were parsed. */
-	if (app->action != NETLIB_ACT_NEXT || app->dest != 0)
-		netlib_pkt_set_action(pkt, app->action, app->dest);
+	if (app->action == NETLIB_ACT_NEXT && app->dest == 0)
+		return;
+	for (i = 0; i < n; i++)
+		netlib_pkt_set_action(pkts[i], app->action, app->dest);
 }
 
 int
@@ -72,6 +75,6 @@ main(int argc, char **argv)
 	}
 	if (nfv_app_start(&app) < 0)
 		return app.status;
-	netlib_set_prefetch(app.ctx, 0);	/* fwd_pkt() reads no packet data */
-	return nfv_app_finish(&app, netlib_run(app.ctx, fwd_pkt, &app), "");
+	netlib_set_prefetch(app.ctx, 0);	/* fwd_burst() reads no packet data */
+	return nfv_app_finish(&app, netlib_run_burst(app.ctx, fwd_burst, &app), "");
 }

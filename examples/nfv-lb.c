@@ -170,16 +170,19 @@ on_side(void *arg, int sig)
 }
 
 static void
-lb_pkt(struct netlib_ctx *ctx, struct netlib_pkt *pkt, void *arg)
+lb_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts, unsigned int n, void *arg)
 {
 	struct lb_nf *nf = arg;
+	unsigned int i;
 
-	nfv_app_burst_begin(&nf->app, ctx);
-	if (nfv_lb_packet(nf->lb, netlib_pkt_data(pkt), netlib_pkt_len(pkt)) ==
-	    NFV_LB_BALANCED)
-		/* Cannot fail: checked when the options were parsed. */
-		netlib_pkt_set_action(pkt, nf->app.action, nf->app.dest);
-	nfv_app_burst_end(&nf->app);
+	(void)ctx;
+	nfv_app_burst_lock(&nf->app);
+	for (i = 0; i < n; i++)
+		if (nfv_lb_packet(nf->lb, netlib_pkt_data(pkts[i]), netlib_pkt_len(pkts[i])) ==
+		    NFV_LB_BALANCED)
+			/* Cannot fail: checked when the options were parsed. */
+			netlib_pkt_set_action(pkts[i], nf->app.action, nf->app.dest);
+	nfv_app_burst_unlock(&nf->app);
 }
 
 static int
@@ -261,7 +264,7 @@ main(int argc, char **argv)
 		return 1;
 	if (nfv_app_start(&nf.app) < 0)
 		return nf.app.status;
-	ret = netlib_run(nf.app.ctx, lb_pkt, &nf);
+	ret = netlib_run_burst(nf.app.ctx, lb_burst, &nf);
 	nfv_app_side_stop(&nf.app);
 	print_backends(nf.lb->backend, nf.lb->nbackends);
 	snprintf(extra, sizeof(extra), " balanced %" PRIu64 " passed %" PRIu64

@@ -168,23 +168,27 @@ on_side(void *arg, int sig)
 }
 
 static void
-mon_pkt(struct netlib_ctx *ctx, struct netlib_pkt *pkt, void *arg)
+mon_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts, unsigned int n, void *arg)
 {
 	struct mon_nf *nf = arg;
-	const uint8_t *data = netlib_pkt_data(pkt);
-	uint32_t len = netlib_pkt_len(pkt);
+	unsigned int i;
 
-	if (nfv_app_burst_begin(&nf->app, ctx)) {
-		nf->now_ns = nfv_app_mono_ns();
-		if (nf->cap)
-			gettimeofday(&nf->now_tv, NULL);
-	}
-	nfv_mon_packet(&nf->mon, data, len, nf->now_ns);
+	(void)ctx;
+	nfv_app_burst_lock(&nf->app);
+	nf->now_ns = nfv_app_mono_ns();
 	if (nf->cap)
-		nfv_mon_capture_write(nf->cap, data, len, &nf->now_tv);
-	/* Cannot fail: checked when the options were parsed. */
-	netlib_pkt_set_action(pkt, nf->app.action, nf->app.dest);
-	nfv_app_burst_end(&nf->app);
+		gettimeofday(&nf->now_tv, NULL);
+	for (i = 0; i < n; i++) {
+		const uint8_t *data = netlib_pkt_data(pkts[i]);
+		uint32_t len = netlib_pkt_len(pkts[i]);
+
+		nfv_mon_packet(&nf->mon, data, len, nf->now_ns);
+		if (nf->cap)
+			nfv_mon_capture_write(nf->cap, data, len, &nf->now_tv);
+		/* Cannot fail: checked when the options were parsed. */
+		netlib_pkt_set_action(pkts[i], nf->app.action, nf->app.dest);
+	}
+	nfv_app_burst_unlock(&nf->app);
 }
 
 
@@ -314,7 +318,7 @@ main(int argc, char **argv)
 		nfv_mon_capture_close(nf.cap);
 		return nf.app.status;
 	}
-	ret = netlib_run(nf.app.ctx, mon_pkt, &nf);
+	ret = netlib_run_burst(nf.app.ctx, mon_burst, &nf);
 	nfv_app_side_stop(&nf.app);
 	show_top(&nf);
 	status = 0;

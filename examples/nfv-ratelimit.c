@@ -98,18 +98,15 @@ on_side(void *arg, int sig)
 }
 
 static void
-rl_pkt(struct netlib_ctx *ctx, struct netlib_pkt *pkt, void *arg)
+rl_pkt(struct rl_nf *nf, struct netlib_pkt *pkt)
 {
-	struct rl_nf *nf = arg;
 	uint8_t *data = netlib_pkt_data(pkt);
 	uint32_t len = netlib_pkt_len(pkt);
 
-	if (nfv_app_burst_begin(&nf->app, ctx))
-		nf->now_ns = nfv_app_mono_ns();
 	if (nfv_rl_packet(&nf->rl, data, len, nf->now_ns) == NFV_RL_OVER) {
 		if (!nf->mark) {
 			netlib_pkt_set_action(pkt, NETLIB_ACT_DROP, 0);
-			goto out;
+			return;
 		}
 		if (nfv_rl_mark(data, len, nf->dscp) == 0)
 			nf->marked++;
@@ -118,8 +115,20 @@ rl_pkt(struct netlib_ctx *ctx, struct netlib_pkt *pkt, void *arg)
 	}
 	/* Cannot fail: checked when the options were parsed. */
 	netlib_pkt_set_action(pkt, nf->app.action, nf->app.dest);
-out:
-	nfv_app_burst_end(&nf->app);
+}
+
+static void
+rl_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts, unsigned int n, void *arg)
+{
+	struct rl_nf *nf = arg;
+	unsigned int i;
+
+	(void)ctx;
+	nfv_app_burst_lock(&nf->app);
+	nf->now_ns = nfv_app_mono_ns();
+	for (i = 0; i < n; i++)
+		rl_pkt(nf, pkts[i]);
+	nfv_app_burst_unlock(&nf->app);
 }
 
 static int
@@ -255,7 +264,7 @@ main(int argc, char **argv)
 		return 1;
 	if (nfv_app_start(&nf.app) < 0)
 		return nf.app.status;
-	ret = netlib_run(nf.app.ctx, rl_pkt, &nf);
+	ret = netlib_run_burst(nf.app.ctx, rl_burst, &nf);
 	nfv_app_side_stop(&nf.app);
 	counters(&nf, &nf.rl.st, extra, sizeof(extra));
 	ret = nfv_app_finish(&nf.app, ret, extra);

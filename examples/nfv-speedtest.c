@@ -156,21 +156,24 @@ sink_pkt(struct speedtest *st, struct netlib_pkt *pkt)
 }
 
 static void
-on_pkt(struct netlib_ctx *ctx, struct netlib_pkt *pkt, void *arg)
+on_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts, unsigned int n, void *arg)
 {
 	struct speedtest *st = arg;
+	unsigned int i;
 
-	if (nfv_app_burst_begin(&st->app, ctx)) {
-		st->now_ns = nfv_app_mono_ns();
-		if (!st->c.first_ns)
-			st->c.first_ns = st->now_ns;
-		st->c.last_ns = st->now_ns;
+	(void)ctx;
+	nfv_app_burst_lock(&st->app);
+	st->now_ns = nfv_app_mono_ns();
+	if (!st->c.first_ns)
+		st->c.first_ns = st->now_ns;
+	st->c.last_ns = st->now_ns;
+	for (i = 0; i < n; i++) {
+		if (st->mode == MODE_GEN)
+			gen_pkt(st, pkts[i]);
+		else
+			sink_pkt(st, pkts[i]);
 	}
-	if (st->mode == MODE_GEN)
-		gen_pkt(st, pkt);
-	else
-		sink_pkt(st, pkt);
-	nfv_app_burst_end(&st->app);
+	nfv_app_burst_unlock(&st->app);
 }
 
 /* Side thread, every SIDE_PERIOD_MS: the live line, and the stop. */
@@ -409,7 +412,7 @@ main(int argc, char **argv)
 		nfv_app_finish(&st.app, 0, "");
 		return NFV_APP_EXIT_USAGE;
 	}
-	ret = netlib_run(st.app.ctx, on_pkt, &st);
+	ret = netlib_run_burst(st.app.ctx, on_burst, &st);
 	nfv_app_side_stop(&st.app);
 	if (st.json && write_json(&st) < 0)
 		status = 1;

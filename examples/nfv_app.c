@@ -338,29 +338,17 @@ nfv_app_side_stop(struct nfv_app *app)
 	app->side_started = 0;
 }
 
-int
-nfv_app_burst_begin(struct nfv_app *app, struct netlib_ctx *ctx)
+void
+nfv_app_burst_lock(struct nfv_app *app)
 {
-	struct netlib_stats st;
-
-	if (app->burst_left) {
-		app->burst_left--;
-		return 0;
-	}
-	/* netlib_run() takes a burst's packets from the RX ring at once and
-	 * counts them all in rx_pkts before handling the first. */
-	netlib_stats(ctx, &st);
-	app->burst_left = st.rx_pkts - app->burst_rx - 1;
-	app->burst_rx = st.rx_pkts;
 	if (app->side_started)
 		pthread_mutex_lock(&app->lock);
-	return 1;
 }
 
 void
-nfv_app_burst_end(struct nfv_app *app)
+nfv_app_burst_unlock(struct nfv_app *app)
 {
-	if (app->burst_left == 0 && app->side_started)
+	if (app->side_started)
 		pthread_mutex_unlock(&app->lock);
 }
 

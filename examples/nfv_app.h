@@ -13,10 +13,11 @@
  *		return app.status;
  *	return nfv_app_finish(&app, netlib_run(app.ctx, handler, state), "");
  *
- * An NF that reports or reconfigures while it runs (on SIGUSR1, SIGHUP or
- * a timer) starts a side thread with nfv_app_side_start() before
- * nfv_app_start(), and brackets its packet handler with
- * nfv_app_burst_begin() and nfv_app_burst_end(): the packet thread then
+ * (or netlib_run_burst() with a handler of whole bursts).  An NF that
+ * reports or reconfigures while it runs (on SIGUSR1, SIGHUP or a timer)
+ * starts a side thread with nfv_app_side_start() before nfv_app_start(),
+ * runs netlib_run_burst() and brackets its burst handler with
+ * nfv_app_burst_lock() and nfv_app_burst_unlock(): the packet thread then
  * holds app->lock for the length of each burst, and the side thread takes
  * it to read or swap the NF's state between bursts.
  */
@@ -63,8 +64,6 @@ struct nfv_app {
 	struct netlib_ctx *ctx;		/* set by nfv_app_start() */
 	int status;			/* exit status if nfv_app_start() failed */
 	pthread_mutex_t lock;		/* held by the packet thread per burst */
-	uint64_t burst_rx;		/* rx_pkts when the current burst began */
-	uint64_t burst_left;		/* its packets not yet handled */
 	void (*side_fn)(void *, int);	/* side thread's callback */
 	void *side_arg;			/* its argument */
 	unsigned int side_period_ms;	/* its timer period, 0: none */
@@ -128,16 +127,13 @@ int nfv_app_side_start(struct nfv_app *app, unsigned int period_ms,
 void nfv_app_side_stop(struct nfv_app *app);
 
 /**
- * Call first thing in a netlib_run() packet handler.  Tells the first
- * packet of each burst from the others (by the NF's received-packet count,
- * which NetLib advances once per burst) and, if a side thread runs, locks
- * app->lock for the burst.
- * @return 1 if @ctx's current packet is the first of a burst, else 0.
+ * Call first thing in a netlib_run_burst() handler: if a side thread runs,
+ * locks app->lock for the burst.
  */
-int nfv_app_burst_begin(struct nfv_app *app, struct netlib_ctx *ctx);
+void nfv_app_burst_lock(struct nfv_app *app);
 
-/** Call last thing in the handler: unlocks app->lock after a burst. */
-void nfv_app_burst_end(struct nfv_app *app);
+/** Call last thing in the handler: unlocks what nfv_app_burst_lock() locked. */
+void nfv_app_burst_unlock(struct nfv_app *app);
 
 /** @return CLOCK_MONOTONIC now, in nanoseconds. */
 uint64_t nfv_app_mono_ns(void);

@@ -21,7 +21,7 @@ guest_lib_libnetlib_la_SOURCES =
 guest_lib_libnetlib_la_LIBADD = guest-lib/libnetlib-core.la
 # 1: struct netlib_stats grew (tx_refused): binaries built against 0 would
 # be written past theirs.
-guest_lib_libnetlib_la_LDFLAGS = -version-info 1:0:0
+guest_lib_libnetlib_la_LDFLAGS = -version-info 2:0:1
 
 nfvisorincludedir = $(includedir)/nfvisor
 nfvisorinclude_HEADERS = \

@@ -1617,6 +1617,77 @@ START_TEST(run_returns_every_packet_with_its_action)
 }
 END_TEST
 
+/* run_handler()'s actions for a whole burst; records the burst sizes. */
+struct burst_state {
+	struct run_state rs;
+	unsigned int bursts;
+	unsigned int biggest;
+	unsigned int order_ok;	/* each burst in ring order */
+};
+
+static void
+burst_handler(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts, unsigned int n, void *arg)
+{
+	struct burst_state *bs = arg;
+	unsigned int i;
+
+	bs->bursts++;
+	if (n > bs->biggest)
+		bs->biggest = n;
+	for (i = 1; i < n; i++)
+		if (netlib_pkt_data(pkts[i]) <= netlib_pkt_data(pkts[i - 1]))
+			bs->order_ok = 0;
+	for (i = 0; i < n; i++)
+		run_handler(ctx, pkts[i], &bs->rs);
+}
+
+START_TEST(run_burst_requires_handler_and_registration)
+{
+	struct netlib_ctx *ctx = attach_ok();
+
+	ck_assert_int_eq(netlib_run_burst(ctx, burst_handler, NULL), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(netlib_last_error(), "netlib_run_burst"));
+	netlib_detach(ctx);
+	ctx = attach_registered();
+	ck_assert_int_eq(netlib_run_burst(ctx, NULL, NULL), -EINVAL);
+	netlib_detach(ctx);
+}
+END_TEST
+
+/* A full RX ring waiting: the handler sees it as one burst, in ring
+ * order, and every packet goes back with the action it set. */
+START_TEST(run_burst_returns_every_packet_with_its_action)
+{
+	enum { N = 8 };	/* test_geom's ring_entries */
+	struct burst_state bs = { .rs = { .stop_after = N }, .order_ok = 1 };
+	struct netlib_stats st;
+	struct nfv_desc d[N + 1];
+	uint32_t i;
+
+	bs.rs.ctx = attach_registered();
+	for (i = 0; i < N; i++) {
+		host_buf(i)[128] = (uint8_t)i;
+		host_rx(i, 128, 60);
+	}
+	ck_assert_int_eq(netlib_run_burst(bs.rs.ctx, burst_handler, &bs), 0);
+	ck_assert_uint_eq(bs.rs.seen, N);
+	ck_assert_uint_eq(bs.bursts, 1);
+	ck_assert_uint_eq(bs.biggest, N);
+	ck_assert_uint_eq(bs.order_ok, 1);
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&fh.tx, d, N + 1), N);
+	for (i = 0; i < N; i++) {
+		ck_assert_uint_eq(d[i].buf, i);
+		ck_assert_uint_eq(d[i].action, i & 1 ? NFV_ACT_DROP : NFV_ACT_OUT);
+		ck_assert_uint_eq(d[i].dest, i & 1 ? 0 : 3);
+	}
+	ck_assert_int_eq(netlib_stats(bs.rs.ctx, &st), 0);
+	ck_assert_uint_eq(st.rx_pkts, N);
+	ck_assert_uint_eq(st.tx_pkts, N);
+	ck_assert_uint_eq(st.drop_pkts, N / 2);
+	netlib_detach(bs.rs.ctx);
+}
+END_TEST
+
 START_TEST(run_sleeps_and_wakes_on_doorbell)
 {
 	struct run_state rs = { .stop_after = 1 };
@@ -2278,6 +2349,8 @@ netlib_suite(void)
 	tc = tcase(s, "run", 1);
 	tcase_add_test(tc, run_requires_registration);
 	tcase_add_test(tc, run_returns_every_packet_with_its_action);
+	tcase_add_test(tc, run_burst_requires_handler_and_registration);
+	tcase_add_test(tc, run_burst_returns_every_packet_with_its_action);
 	tcase_add_test(tc, run_sleeps_and_wakes_on_doorbell);
 	tcase_add_test(tc, run_each_sleep_has_its_own_value);
 	tcase_add_test(tc, run_stop_wakes_sleeping_loop);
