@@ -126,16 +126,24 @@ good=
 # Starving shows as the good NF receiving nothing for a while, not as a
 # low total: the total depends on how fast this machine is (a sanitizer
 # build under parallel tests forwards a tenth of a plain one's).
+# Running, not exited: kill -0 also succeeds on a child that exited and
+# is not reaped yet, whose exit has ended the group already.
+adv_running() {
+	local st
+	st=$(sed 's/.*) //' "/proc/$APID/stat" 2>/dev/null) || return 1
+	[ -n "$st" ] && [ "${st%% *}" != Z ]
+}
 prev=$g0 flat=0 longest=0
-while kill -0 "$APID" 2>/dev/null; do
+while adv_running; do
 	kill -0 "$DPID" 2>/dev/null || { tail -20 "$T/d3.log"; fail "nfvisord died under attack"; }
 	l=$(ctl nf list)
 	g=$(jq -c '.nfs[] | select(.name == "good")' <<<"$l")
-	if [ -n "$g" ]; then
+	# Only a sample taken while the adversary still ran: its exit ends
+	# the group, and the good NF with it.
+	if [ -n "$g" ] && adv_running; then
 		good=$g
 		r=$(jq .rx_pkts <<<"$g")
-		# Only while the adversary still runs: its exit ends the group.
-		if [ "$r" -le "$prev" ] && kill -0 "$APID" 2>/dev/null; then
+		if [ "$r" -le "$prev" ]; then
 			flat=$((flat + 1))
 			[ "$flat" -gt "$longest" ] && longest=$flat
 		else
