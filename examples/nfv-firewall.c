@@ -52,17 +52,21 @@ usage(FILE *f)
 }
 
 static void
-filter_pkt(struct netlib_ctx *ctx, struct netlib_pkt *pkt, void *arg)
+filter_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts, unsigned int n, void *arg)
 {
 	struct fw_nf *nf = arg;
+	uint64_t now = nfv_ft_now_ms();	/* a millisecond clock: once a burst */
+	unsigned int i;
 
 	(void)ctx;
-	if (fw_packet(nf->fw, netlib_pkt_data(pkt), netlib_pkt_len(pkt),
-		      nfv_ft_now_ms()) == FW_ALLOW)
-		/* Cannot fail: checked when the options were parsed. */
-		netlib_pkt_set_action(pkt, nf->app->action, nf->app->dest);
-	else
-		netlib_pkt_set_action(pkt, NETLIB_ACT_DROP, 0);
+	for (i = 0; i < n; i++) {
+		if (fw_packet(nf->fw, netlib_pkt_data(pkts[i]), netlib_pkt_len(pkts[i]), now) ==
+		    FW_ALLOW)
+			/* Cannot fail: checked when the options were parsed. */
+			netlib_pkt_set_action(pkts[i], nf->app->action, nf->app->dest);
+		else
+			netlib_pkt_set_action(pkts[i], NETLIB_ACT_DROP, 0);
+	}
 }
 
 /* Counters, then "rule_hits LINE:HITS,..." for the rules that decided. */
@@ -185,7 +189,7 @@ main(int argc, char **argv)
 		fw_destroy(nf.fw);
 		return app.status;
 	}
-	ret = netlib_run(app.ctx, filter_pkt, &nf);
+	ret = netlib_run_burst(app.ctx, filter_burst, &nf);
 	summary(nf.fw, extra, sizeof(extra));
 	ret = nfv_app_finish(&app, ret, extra);
 	fw_destroy(nf.fw);

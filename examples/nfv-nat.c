@@ -50,22 +50,25 @@ usage(FILE *f)
 }
 
 static void
-nat_pkt(struct netlib_ctx *ctx, struct netlib_pkt *pkt, void *arg)
+nat_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts, unsigned int n, void *arg)
 {
 	struct nat_nf *nf = arg;
+	uint64_t now = nfv_ft_now_ms();	/* a millisecond clock: once a burst */
+	unsigned int i;
 
 	(void)ctx;
-	switch (nat_packet(nf->nat, netlib_pkt_data(pkt), netlib_pkt_len(pkt),
-			   nfv_ft_now_ms())) {
-	case NAT_OUT:
-	case NAT_IN:
-	case NAT_PASS:
-		/* Cannot fail: checked when the options were parsed. */
-		netlib_pkt_set_action(pkt, nf->app->action, nf->app->dest);
-		break;
-	default:
-		netlib_pkt_set_action(pkt, NETLIB_ACT_DROP, 0);
-		break;
+	for (i = 0; i < n; i++) {
+		switch (nat_packet(nf->nat, netlib_pkt_data(pkts[i]), netlib_pkt_len(pkts[i]), now)) {
+		case NAT_OUT:
+		case NAT_IN:
+		case NAT_PASS:
+			/* Cannot fail: checked when the options were parsed. */
+			netlib_pkt_set_action(pkts[i], nf->app->action, nf->app->dest);
+			break;
+		default:
+			netlib_pkt_set_action(pkts[i], NETLIB_ACT_DROP, 0);
+			break;
+		}
 	}
 }
 
@@ -206,7 +209,7 @@ main(int argc, char **argv)
 		nat_destroy(nf.nat);
 		return app.status;
 	}
-	ret = netlib_run(app.ctx, nat_pkt, &nf);
+	ret = netlib_run_burst(app.ctx, nat_burst, &nf);
 	summary(nf.nat, extra, sizeof(extra));
 	ret = nfv_app_finish(&app, ret, extra);
 	nat_destroy(nf.nat);

@@ -35,21 +35,24 @@ usage(FILE *f)
 }
 
 static void
-route_pkt(struct netlib_ctx *ctx, struct netlib_pkt *pkt, void *arg)
+route_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts, unsigned int n, void *arg)
 {
 	struct route_action a;
+	unsigned int i;
 
 	(void)ctx;
-	switch (router_packet(arg, netlib_pkt_data(pkt), netlib_pkt_len(pkt), &a)) {
-	case ROUTER_ROUTED:
-	case ROUTER_DEFAULT:
-		/* Cannot fail: route_action_parse() checked service ids. */
-		netlib_pkt_set_action(pkt, a.kind == ROUTE_PORT ? NETLIB_ACT_OUT :
-				      NETLIB_ACT_TONF, a.id);
-		break;
-	default:
-		netlib_pkt_set_action(pkt, NETLIB_ACT_DROP, 0);
-		break;
+	for (i = 0; i < n; i++) {
+		switch (router_packet(arg, netlib_pkt_data(pkts[i]), netlib_pkt_len(pkts[i]), &a)) {
+		case ROUTER_ROUTED:
+		case ROUTER_DEFAULT:
+			/* Cannot fail: route_action_parse() checked service ids. */
+			netlib_pkt_set_action(pkts[i], a.kind == ROUTE_PORT ? NETLIB_ACT_OUT :
+					      NETLIB_ACT_TONF, a.id);
+			break;
+		default:
+			netlib_pkt_set_action(pkts[i], NETLIB_ACT_DROP, 0);
+			break;
+		}
 	}
 }
 
@@ -143,7 +146,7 @@ main(int argc, char **argv)
 		router_destroy(r);
 		return app.status;
 	}
-	ret = netlib_run(app.ctx, route_pkt, r);
+	ret = netlib_run_burst(app.ctx, route_burst, r);
 	summary(r, extra, sizeof(extra));
 	ret = nfv_app_finish(&app, ret, extra);
 	router_destroy(r);
