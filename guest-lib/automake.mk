@@ -20,7 +20,8 @@ lib_LTLIBRARIES += guest-lib/libnetlib.la
 guest_lib_libnetlib_la_SOURCES =
 guest_lib_libnetlib_la_LIBADD = guest-lib/libnetlib-core.la
 # 1: struct netlib_stats grew (tx_refused): binaries built against 0 would
-# be written past theirs.
+# be written past theirs.  2:0:1: netlib_run_burst() added, nothing
+# changed (binaries built against 1 still run).
 guest_lib_libnetlib_la_LDFLAGS = -version-info 2:0:1
 
 nfvisorincludedir = $(includedir)/nfvisor

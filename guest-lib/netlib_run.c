@@ -516,7 +516,7 @@ run_tx_all(struct netlib_ctx *ctx, struct netlib_pkt **pkts, unsigned int n)
  * The packet loop of netlib_run() (@one: a handler per packet) and
  * netlib_run_burst() (@burst: one per burst).  The per-packet call is an
  * indirect call for every packet, which NFs sharing a CPU pay dearly:
- * four nfv-fwd on one CPU carried a quarter more as burst handlers.
+ * four nfv-fwd on one CPU carried a fifth more as burst handlers.
  */
 static int
 run_loop(struct netlib_ctx *ctx, netlib_pkt_handler one, netlib_burst_handler burst, void *arg,
