@@ -20,6 +20,7 @@ hypervisor_nfvisord_SOURCES = \
 	hypervisor/options.c hypervisor/options.h \
 	hypervisor/ports.c \
 	hypervisor/quiesce.c hypervisor/quiesce.h \
+	hypervisor/sched_place.c hypervisor/sched_place.h \
 	hypervisor/service.c hypervisor/service.h \
 	hypervisor/service_ctl.c \
 	hypervisor/stats.c hypervisor/stats.h \

@@ -23,6 +23,7 @@
 #include "drops.h"
 #include "flow.h"
 #include "nfv_ring.h"
+#include "sched_place.h"
 #include "service.h"
 #include "unixsock.h"
 
@@ -125,6 +126,8 @@ struct nfv_nf {
 	pid_t pid;			/* peer process (NF or QEMU) */
 	int efd[NFV_VECTORS];		/* the NF's own doorbells */
 	uint64_t attach_ns, close_ns;	/* for reclamation latency */
+	struct nfv_sched_place place;	/* a process NF's CPU and scheduling
+					 * group when it attached */
 	uint64_t reclaim_ns;		/* worker: when it took all back */
 	/* worker-owned */
 	struct nfv_ring rx, tx, ctl, ctl_reply;

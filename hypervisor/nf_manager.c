@@ -24,6 +24,7 @@
 #include "ctl.h"
 #include "daemon.h"
 #include "ivshmem_server.h"
+#include "sched_place.h"
 #include "unixsock.h"
 
 #define RTE_LOGTYPE_NFV_NFM RTE_LOGTYPE_USER2
@@ -32,6 +33,7 @@
 #define NF_EXTRA_LENT 256u
 
 static struct nfv_ctl_server *g_srv;	/* control thread's poll loop */
+static struct nfv_daemon *g_daemon;
 
 static void
 close_fd(int *fd)
@@ -113,6 +115,42 @@ peer_kind(pid_t pid)
 	return NF_KIND_PROCESS;
 }
 
+/*
+ * Read where a process NF that just attached runs and warn, once, if it is
+ * pinned to the CPU of another process NF but in another scheduling group,
+ * where neither can hand the CPU to the other (sched_place.c).
+ */
+static void
+check_place(struct nfv_nf *nf)
+{
+	uint32_t i, s;
+
+	nfv_sched_place_of(nf->pid, &nf->place);
+	for (i = 0; i < NFV_MAX_DOMAINS; i++) {
+		struct nfv_hdomain *hd = g_daemon->dom[i];
+
+		for (s = 0; hd && s < hd->dom.region.layout.p.nslots; s++) {
+			struct nfv_nf *o = &hd->nf[s];
+			int st = __atomic_load_n(&o->state, __ATOMIC_ACQUIRE);
+
+			if (o == nf || o->kind != NF_KIND_PROCESS || st == NF_FREE ||
+			    st == NF_CLOSING || st == NF_CLOSED ||
+			    !nfv_sched_place_apart(&nf->place, &o->place))
+				continue;
+			RTE_LOG(WARNING, NFV_NFM,
+				"%s: peer %u (pid %d) and peer %u of %s (pid %d) run only on CPU %d, "
+				"in different scheduling groups (%s, %s), where a yield cannot hand "
+				"the CPU from one to the other: start them from one session (not "
+				"each with setsid or as a service of its own), put them in one cpu "
+				"cgroup, or set kernel.sched_autogroup_enabled=0\n",
+				nf->hd->dom.name, NFV_SLOT_PEER(nf->slot), (int)nf->pid,
+				NFV_SLOT_PEER(s), hd->dom.name, (int)o->pid, nf->place.cpu,
+				nf->place.group, o->place.group);
+			return;
+		}
+	}
+}
+
 /* Zero the slot's rings and entry and set up the worker's ring views. */
 static void
 scrub_slot(struct nfv_nf *nf)
@@ -177,6 +215,8 @@ attach_peer(struct nfv_hdomain *hd, int sock)
 	nf->pid = getsockopt(sock, SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 ? cred.pid : 0;
 	nf->pidfd = nf->pid > 0 ? (int)syscall(SYS_pidfd_open, nf->pid, 0) : -1;
 	nf->kind = (uint8_t)peer_kind(nf->pid);
+	nf->place.cpu = -1;
+	nf->place.group[0] = '\0';
 	nf->attach_ns = nfv_now_ns();
 	nf->close_ns = 0;
 	for (v = 0; v < NFV_VECTORS; v++)
@@ -195,10 +235,13 @@ attach_peer(struct nfv_hdomain *hd, int sock)
 		ret = nfv_ctl_server_add_fd(g_srv, nf->pidfd, POLLIN, on_pidfd, nf);
 	if (ret < 0)
 		begin_close(nf);
-	else
+	else {
 		RTE_LOG(INFO, NFV_NFM, "%s: peer %u attached (pid %d, %s)\n", hd->dom.name,
 			NFV_SLOT_PEER(nf->slot), (int)nf->pid,
 			nf->kind == NF_KIND_VM ? "vm" : "process");
+		if (nf->kind == NF_KIND_PROCESS && nf->pid > 0)
+			check_place(nf);
+	}
 	return 0;
 undo:
 	for (v = 0; v < NFV_VECTORS; v++)
@@ -267,6 +310,7 @@ nfv_nfm_open(struct nfv_daemon *d, struct nfv_ctl_server *srv, const char **why)
 	int ret;
 
 	g_srv = srv;
+	g_daemon = d;
 	for (i = 0; i < NFV_MAX_DOMAINS; i++) {
 		if (!d->dom[i])
 			continue;

@@ -338,13 +338,14 @@ nf_json(const struct nfv_nf *nf, int state)
 	/* Our own copy: the slot's may have been rewritten by an NF. */
 	uint32_t next = __atomic_load_n(&nf->direct_next, __ATOMIC_RELAXED);
 
-	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:I, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I}",
 			 "slot", (json_int_t)nf->slot, "domain", nf->hd->dom.name,
 			 "state", nfv_nf_state_name(state),
 			 "kind", nf->kind == NF_KIND_VM ? "vm" : "process",
 			 "service", (json_int_t)nf->service,
 			 "instance", (json_int_t)nf->instance,
 			 "name", nf->name, "pid", (json_int_t)nf->pid,
+			 "cpu", nf->place.cpu, "sched_group", nf->place.group,
 			 "rx_pkts", (json_int_t)NFV_STAT_GET(nf->st.rx_pkts),
 			 "tx_pkts", (json_int_t)NFV_STAT_GET(nf->st.tx_pkts),
 			 "lent", (json_int_t)__atomic_load_n(&nf->hd->dom.owner.lent[nf->slot],
