@@ -17,8 +17,11 @@
 /** Empty polls the run loop spins (pause) before it starts yielding. */
 #define NETLIB_SPIN_POLLS 8
 /** Idle time, yielding the CPU between polls, before the run loop sleeps
- *  on its doorbell. */
-#define NETLIB_YIELD_US 20
+ *  on its doorbell.  A sleep costs a wake-up of tens of microseconds on a
+ *  VM, and on a shared CPU input often pauses for 20-50 us (the other
+ *  task's turn, the host's own gaps): 20 us put an NF to sleep in many of
+ *  them (see docs/DESIGN.md, "Adaptive notification"). */
+#define NETLIB_YIELD_US 50
 /** Longest the run loop keeps its CPU while packets keep coming before it
  *  yields once: what a traffic source or another NF sharing the CPU waits
  *  for us at most, instead of a scheduler time slice. */
