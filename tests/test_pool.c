@@ -180,7 +180,23 @@ START_TEST(test_index_checked_rejects_foreign_mbufs)
 	ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, m), UINT32_MAX);
 	m->buf_addr = (uint8_t *)dom.pool.buf_base - 64;
 	ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, m), UINT32_MAX);
+	/* Ours, attached to another of our buffers (as rte_pktmbuf_attach()
+	 * leaves it: indirect; attach_extbuf: external): not that buffer's. */
+	m->buf_addr = nfv_pool_mbuf(&dom.pool, 6)->buf_addr;
+	m->ol_flags |= RTE_MBUF_F_INDIRECT;
+	ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, m), UINT32_MAX);
+	m->ol_flags &= ~RTE_MBUF_F_INDIRECT;
+	m->ol_flags |= RTE_MBUF_F_EXTERNAL;
+	ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, m), UINT32_MAX);
+	m->ol_flags &= ~RTE_MBUF_F_EXTERNAL;
 	m->buf_addr = addr;
+	m->ol_flags |= RTE_MBUF_F_INDIRECT;		/* even on its own buffer */
+	ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, m), UINT32_MAX);
+	m->ol_flags &= ~RTE_MBUF_F_INDIRECT;
+	m->buf_addr = (uint8_t *)addr + 64;		/* inside its own buffer */
+	ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, m), UINT32_MAX);
+	m->buf_addr = addr;
+	ck_assert_uint_eq(nfv_pool_index_checked(&dom.pool, m), 5);
 }
 END_TEST
 

@@ -52,19 +52,26 @@ nfv_pool_index(const struct nfv_pool *p, const struct rte_mbuf *m)
 
 /**
  * Buffer index of @m, an mbuf a port handed over, or UINT32_MAX if it is
- * not one of this pool's with a buffer of the region: an mbuf of another
- * pool (even one attached to a buffer of ours), or one of ours whose
- * buffer address was moved (DPDK's detach of an indirect mbuf puts it back
- * next to the header).  Both fields read are in the mbuf's first cache
- * line, which the caller reads anyway.
+ * not the mbuf of a buffer of the region: an mbuf of another pool (even
+ * one attached to a buffer of ours), one of ours attached to another
+ * buffer (DPDK's attach, the only way it points an mbuf elsewhere, makes
+ * it indirect or external; ours are direct and keep their buffers for
+ * life), or one whose buffer address was moved (the detach of an
+ * indirect mbuf puts it back next to the header, outside the region; an
+ * address inside a buffer names none).  Every field read is in the mbuf's
+ * first cache line, which the caller reads anyway: comparing @m with the
+ * buffer's entry of the mbuf table instead cost chain 1 2 % of its rate.
  */
 static inline uint32_t
 nfv_pool_index_checked(const struct nfv_pool *p, const struct rte_mbuf *m)
 {
 	uint64_t off = (uint64_t)((uintptr_t)m->buf_addr - (uintptr_t)p->buf_base);
+	/* One branch for all four: this runs for every packet received. */
+	uint64_t bad = (uint64_t)(off >= ((uint64_t)p->nbufs << p->stride_shift)) |
+		       (uint64_t)(m->pool != p->mp) | (off & (p->stride - 1)) |
+		       (m->ol_flags & (RTE_MBUF_F_INDIRECT | RTE_MBUF_F_EXTERNAL));
 
-	return off < ((uint64_t)p->nbufs << p->stride_shift) && m->pool == p->mp ?
-	       (uint32_t)(off >> p->stride_shift) : UINT32_MAX;
+	return likely(!bad) ? (uint32_t)(off >> p->stride_shift) : UINT32_MAX;
 }
 
 /** mbuf of buffer @buf (buf < nbufs, checked by the caller). */
