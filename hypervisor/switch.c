@@ -542,12 +542,14 @@ chain_ready(const struct nfv_daemon *d)
 /*
  * @m, from @port, is not a packet the switch takes: not a buffer of the
  * port's domain (@buf is UINT32_MAX: nfv_pool_index_checked()), a driver
- * that hands over mbufs of another pool or moved a buffer; or a frame
+ * that hands over mbufs of another pool, or of ours attached elsewhere or
+ * with a moved buffer; or a frame
  * longer than one buffer holds, which the driver chained over several
  * (NFs see one buffer a packet, and every mbuf in flight is a single
  * segment: to_port() relies on it).  Dropped; an mbuf of another pool
- * goes back to it, one of ours whose buffer moved stays out of the pool,
- * where it can do no harm (the shutdown summary counts it as still out).
+ * goes back to it, one of ours attached elsewhere or whose buffer moved
+ * stays out of the pool, where it can do no harm (the shutdown summary
+ * counts it as still out).
  */
 COLD void
 refuse_mbuf(struct nfv_daemon *d, struct nfv_port *port, struct rte_mbuf *m, uint32_t buf)
@@ -562,7 +564,7 @@ refuse_mbuf(struct nfv_daemon *d, struct nfv_port *port, struct rte_mbuf *m, uin
 	}
 	NFV_STAT_ADD(d->tot.drops[NFV_DROP_FOREIGN_MBUF], 1);
 	SW_WARN("port %u handed over an mbuf that is not one of its domain's buffers%s: dropped",
-		port->id, m->pool == port->hd->dom.pool.mp ? " (its buffer address moved)" : "");
+		port->id, m->pool == port->hd->dom.pool.mp ? " (attached to another buffer, or its buffer address moved)" : "");
 	if (m->pool != port->hd->dom.pool.mp)
 		rte_pktmbuf_free(m);
 }
