@@ -177,6 +177,30 @@ leftover=$(ours)
 [ -z "$leftover" ] || fail "left behind: $leftover"
 note "nfv-bench --flows 256: $(jq -c '[.[] | {system, mpps_median}]' "$T/flows.json")"
 
+# --nfs fw-nat-router: the example NFs with flow state and lookups as a
+# chain of 3, next to nfv-fwd x3; refused without --flows.
+out=$("$BENCH" --build-dir "$B" --nfs fw-nat-router 2>&1) && fail "--nfs fw-nat-router without --flows was accepted"
+echo "$out" | grep -q "needs --flows N" || fail "no clear error for fw-nat-router without --flows: $out"
+"$BENCH" --build-dir "$B" --systems nfvisor --nfs fwd,fw-nat-router --chains 3 --sizes 64 --flows 64 \
+	--runs 1 --warmup 0.2 --duration 0.5 --no-latency --keep-logs "$T/real-logs" \
+	--json "$T/real.json" >"$T/real.txt" 2>"$T/real-progress.txt" ||
+	{ cat "$T/real-progress.txt" "$T/real.txt"; fail "nfv-bench --nfs fw-nat-router failed"; }
+jq -e 'any(.[]; .nf == "fw-nat-router" and .chain_length == 3 and .mpps_median > 0) and
+	any(.[]; .nf == "fwd" and .chain_length == 3)' "$T/real.json" >/dev/null ||
+	fail "no fw-nat-router x3 result next to fwd x3: $(cat "$T/real.json")"
+grep -q "^nfvisor fw-nat-router x3 " "$T/real.txt" && grep -q "chain 3 fw-nat-router / fwd (64 B)" "$T/real.txt" ||
+	fail "the table does not show fw-nat-router: $(cat "$T/real.txt")"
+# Each NF did its job on every packet (their exit lines): the firewall let
+# the 64 UDP flows in by its rule, the NAT translated them out, the router
+# routed them.
+grep -hq "nfv-firewall: rx .* denied 0 default_denied 0 .* rule_hits 1:64" "$T"/real-logs/nf1.*.log ||
+	fail "the firewall did not pass the flows by its rule: $(tail -n 2 "$T"/real-logs/nf1.*.log)"
+grep -hEq "nfv-nat: rx [1-9][0-9]* .* out [1-9][0-9]* .*mappings 64 " "$T"/real-logs/nf2.*.log ||
+	fail "the NAT did not translate the flows: $(tail -n 2 "$T"/real-logs/nf2.*.log)"
+grep -hEq "nfv-router: rx [1-9][0-9]* .* routed [1-9][0-9]* default 0 blackholed 0 no_route 0" "$T"/real-logs/nf3.*.log ||
+	fail "the router did not route the packets: $(tail -n 2 "$T"/real-logs/nf3.*.log)"
+note "nfv-bench --nfs fw-nat-router: $(jq -c '[.[] | {nf, chain_length, mpps_median}]' "$T/real.json")"
+
 # nfv-bench-floor run by hand (no nfv-bench to clean up after it): the
 # primary removes its hugepage files and runtime directory when it ends,
 # by itself and on Ctrl-C.  (nfvisord and nfv-bench-gen run --in-memory.)
