@@ -137,6 +137,12 @@ for bad in 0 5,7; do
 	out=$("$BENCH" --build-dir "$B" --flows "$bad" 2>&1) && fail "--flows $bad was accepted"
 	echo "$out" | grep -q "1..2048" || fail "no clear error for --flows $bad: $out"
 done
+# Its captures lie under a TMPDIR long enough that net_pcap's copy of the
+# port's arguments for secondary processes (63 bytes) cuts the path: the
+# floors' secondaries then fail to probe a port they never use, and run
+# (cut inside "infinite_rx=1", it used to crash them).
+mkdir "$T/captures-under-a-long-enough-name"
+TMPDIR="$T/captures-under-a-long-enough-name" \
 "$BENCH" --build-dir "$B" --quick --runs 1 --warmup 0.2 --duration 0.5 --no-latency \
 	--systems nfvisor,floor-ring,floor-desc,testpmd-io --nfs fwd --chains 1 --flows 256 --ring-size 512 \
 	--service-policy hash --replicas 2 --keep-logs "$T/flows-logs" \
