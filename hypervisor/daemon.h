@@ -230,6 +230,22 @@ struct nfv_totals {
 struct nfv_daemon;
 struct nfv_ctl_server;
 
+/**
+ * How many trust domains a switch whose domains each admit @window packets
+ * in flight can have: every packet in flight may hold a chain id of its
+ * own, and those are 16 bits (nfv_flow_ids_fit()).  NFV_MAX_DOMAINS up to
+ * --ring-size 4096; 7 at 8192, 3 at 16384.
+ */
+static inline uint32_t
+nfv_max_domains(uint32_t window)
+{
+	uint32_t n = NFV_MAX_DOMAINS;
+
+	while (n > 1 && !nfv_flow_ids_fit(NFV_MAX_RULES, (uint64_t)window * n))
+		n--;
+	return n;
+}
+
 /** A function the control thread asks the worker to run. */
 typedef void (*nfv_worker_fn)(struct nfv_daemon *d, void *arg);
 
@@ -253,6 +269,7 @@ struct nfv_daemon {
 	uint32_t admitted[NFV_MAX_PORTS]; /* worker: in flight, by admitting port */
 	uint32_t capacity;		/* most packets in flight at once, per
 					 * domain (admitted by its ports) */
+	uint32_t max_domains;		/* nfv_max_domains(capacity) */
 	uint64_t tx_hold_tsc;		/* --tx-hold-us in TSC cycles */
 	uint16_t next_instance;
 	int relink;			/* worker: NFs came or went, redo links */

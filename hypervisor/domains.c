@@ -229,12 +229,18 @@ cmd_create(int argc, const char *argv[], void *aux, char **err)
 		*err = strdup("a domain of this name exists (see nfvctl domain list)");
 		return NULL;
 	}
-	for (id = 0; id < NFV_MAX_DOMAINS && d->dom[id]; id++)
-		;
-	if (id == NFV_MAX_DOMAINS) {
-		*err = strdup("all 8 trust domains exist: destroy one first");
+	for (id = 0, i = 0; id < NFV_MAX_DOMAINS; id++)
+		i += d->dom[id] != NULL;
+	if ((uint32_t)i >= d->max_domains) {
+		snprintf(msg, sizeof(msg), d->max_domains == NFV_MAX_DOMAINS ?
+			 "all %u trust domains exist: destroy one first" :
+			 "all %u trust domains that --ring-size %u allows exist: destroy one first, or run nfvisord with a smaller --ring-size",
+			 d->max_domains, d->capacity);
+		*err = strdup(msg);
 		return NULL;
 	}
+	for (id = 0; id < NFV_MAX_DOMAINS && d->dom[id]; id++)
+		;
 	hd = hdomain_new(d, &spec, id, msg, sizeof(msg));
 	if (!hd) {
 		*err = strdup(msg);

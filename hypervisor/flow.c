@@ -32,7 +32,7 @@ nfv_flow_init(struct nfv_flow_table *ft, const char *name, uint32_t max_rules,
 	uint32_t i, nids = max_rules + max_inflight + NFV_FLOW_MAX_PORTS;
 
 	memset(ft, 0, sizeof(*ft));
-	if (max_rules == 0 || nids >= UINT16_MAX)
+	if (max_rules == 0 || !nfv_flow_ids_fit(max_rules, max_inflight))
 		return -EINVAL;
 	ft->h = rte_hash_create(&hp);
 	ft->chain = rte_zmalloc_socket("nfv_chains", sizeof(*ft->chain) * (nids + 1u), 0, socket);

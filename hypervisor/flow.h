@@ -56,9 +56,22 @@ struct nfv_flow_rule {
 };
 
 /**
+ * Chain ids are 16 bits (a packet's metadata names its chain): a table of
+ * @max_rules rules for a switch with at most @max_inflight packets in
+ * flight needs max_rules + max_inflight + NFV_FLOW_MAX_PORTS of them
+ * (nfv_flow_init()).  Whether they fit.
+ */
+static inline int
+nfv_flow_ids_fit(uint32_t max_rules, uint64_t max_inflight)
+{
+	return (uint64_t)max_rules + max_inflight + NFV_FLOW_MAX_PORTS < UINT16_MAX;
+}
+
+/**
  * Create an empty table for @max_rules rules on NUMA @socket, for a switch
  * with at most @max_inflight packets in flight.
- * @return 0, -EINVAL or -ENOMEM.
+ * @return 0, -EINVAL (0 rules, or ids that do not fit: nfv_flow_ids_fit())
+ * or -ENOMEM.
  */
 int nfv_flow_init(struct nfv_flow_table *ft, const char *name, uint32_t max_rules,
 		  uint32_t max_inflight, int socket);

@@ -100,7 +100,7 @@ setup_chains(struct nfv_daemon *d, int *bad_chain)
 	uint16_t id;
 	int ret;
 
-	ret = nfv_flow_init(&d->ft, "nfv_flows", NFV_MAX_RULES, d->capacity * NFV_MAX_DOMAINS,
+	ret = nfv_flow_init(&d->ft, "nfv_flows", NFV_MAX_RULES, d->capacity * d->max_domains,
 			    d->hd->dom.numa_node);
 	if (ret < 0) {
 		fprintf(stderr, PROG ": cannot create the flow table: %s\n", strerror(-ret));
@@ -302,6 +302,7 @@ main(int argc, char **argv)
 	 * (only chains that cross domains can see two).  A port holds up to
 	 * a window for a peer that stalls. */
 	d->capacity = d->cfg.region.ring_entries;
+	d->max_domains = nfv_max_domains(d->capacity);	/* check_config() checked */
 	d->tx_hold_tsc = (uint64_t)d->cfg.tx_hold_us * rte_get_tsc_hz() / 1000000u;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

@@ -499,6 +499,16 @@ check_config(const struct nfv_config *c, char *msg, size_t len)
 				 i, c->port_domain[i], c->port_domain[i]);
 			return -EINVAL;
 		}
+	if (c->nextra + 1u > nfv_max_domains(c->region.ring_entries)) {
+		uint32_t fit = c->region.ring_entries;
+
+		while (fit > 32 && c->nextra + 1u > nfv_max_domains(fit))
+			fit /= 2;
+		snprintf(msg, len, "--ring-size %u allows %u trust domains, not %u (each may have that many packets in flight, each naming its chain with an id of 16 bits): use --ring-size %u or fewer domains",
+			 c->region.ring_entries, nfv_max_domains(c->region.ring_entries),
+			 c->nextra + 1u, fit);
+		return -EINVAL;
+	}
 	for (i = 0; i <= c->nextra; i++) {
 		struct nfv_region_params p = c->region;
 		const char *name = c->domain_name;

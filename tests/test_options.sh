@@ -9,7 +9,7 @@
 # --help and nfvisord(8) give the same ranges, and nothing is left behind.
 # No NF is needed.
 . "$(dirname "$0")/lib.sh"
-need_root_hugepages 64
+need_root_hugepages 128
 
 # bad WANT APP-ARGS...: nfvisord (one null port) must refuse APP-ARGS with
 # exit status 2 and one line on stderr (EAL's own logging is kept to
@@ -64,6 +64,8 @@ bad "--domain: domain names are 1..31 characters" -d ../x
 bad "--buf-size: expected a power of two from 256 to 32768" --buf-size 3000
 bad "--ring-size: expected a power of two from 32 to 16384" --ring-size 1000
 bad "--ring-size: expected a power of two from 32 to 16384" --ring-size 16
+bad "--ring-size 16384 allows 3 trust domains, not 4" --ring-size 16384 -D a -D b -D c
+bad "use --ring-size 4096 or fewer domains" --ring-size 8192 -D a -D b -D c -D d -D e -D f -D g
 bad "region too small" --region-size 2M
 bad "port 0: domain nope does not exist" --port-domain 0=nope
 bad "bad option --no-such-option" --no-such-option
@@ -95,6 +97,17 @@ start_daemon "$T/d.log" --no-pci --vdev net_null0 -- -r "$RUN" --summary "$T/s.j
 	-i 0.5 --flow-timeout 0.001 --ring-size 1024 --buf-size 4096 -D t1,size=32M,slots=2
 # The same size parser serves nfvctl domain create.
 expect_err "size=: out of range" domain create t2 size=17179869185G
+stop_daemon "$T/s.json" "$T/d.log"
+
+# A --ring-size that leaves chain ids for 3 domains: two at the start, one
+# more by nfvctl, and then no more (small buffers keep the regions small).
+rm -rf "$RUN"
+start_daemon "$T/d.log" --no-pci --vdev net_null0 -- -r "$RUN" --summary "$T/s.json" \
+	--ring-size 16384 --buf-size 256 --slots 2 --region-size 32M -D t1,slots=2
+ctl domain create t2 slots=2 >/dev/null || fail "a third domain was refused at --ring-size 16384"
+expect_err "all 3 trust domains that --ring-size 16384 allows exist" domain create t3 slots=2
+ctl domain destroy t2 >/dev/null || fail "cannot destroy t2"
+ctl domain create t3 slots=2 >/dev/null || fail "a domain was refused after another was destroyed"
 stop_daemon "$T/s.json" "$T/d.log"
 
 echo "PASS: bad options exit 2 with one line; valid ones start and stop cleanly"
