@@ -75,6 +75,6 @@ main(int argc, char **argv)
 	}
 	if (nfv_app_start(&app) < 0)
 		return app.status;
-	netlib_set_prefetch(app.ctx, 0);	/* fwd_burst() reads no packet data */
+	netlib_set_prefetch(app.ctx, NETLIB_PREFETCH_OFF);	/* fwd_burst() reads no packet data */
 	return nfv_app_finish(&app, netlib_run_burst(app.ctx, fwd_burst, &app), "");
 }

@@ -209,6 +209,7 @@ main(int argc, char **argv)
 		nat_destroy(nf.nat);
 		return app.status;
 	}
+	netlib_set_prefetch(app.ctx, NETLIB_PREFETCH_WRITE);	/* addresses, ports, checksums */
 	ret = netlib_run_burst(app.ctx, nat_burst, &nf);
 	summary(nf.nat, extra, sizeof(extra));
 	ret = nfv_app_finish(&app, ret, extra);

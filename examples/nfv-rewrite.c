@@ -95,6 +95,7 @@ main(int argc, char **argv)
 		rw.ops = NFV_REWRITE_MAC_SWAP | NFV_REWRITE_TTL;
 	if (nfv_app_start(&app) < 0)
 		return app.status;
+	netlib_set_prefetch(app.ctx, NETLIB_PREFETCH_WRITE);	/* every packet is rewritten */
 	ret = netlib_run(app.ctx, rewrite_pkt, &rw);
 	snprintf(extra, sizeof(extra), " ttl_expired %" PRIu64, rw.expired);
 	return nfv_app_finish(&app, ret, extra);

@@ -146,6 +146,7 @@ main(int argc, char **argv)
 		router_destroy(r);
 		return app.status;
 	}
+	netlib_set_prefetch(app.ctx, NETLIB_PREFETCH_WRITE);	/* the TTL and checksum */
 	ret = netlib_run_burst(app.ctx, route_burst, r);
 	summary(r, extra, sizeof(extra));
 	ret = nfv_app_finish(&app, ret, extra);

@@ -7,6 +7,9 @@
  * region is common code.
  */
 #include <errno.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -225,6 +228,7 @@ netlib_ctx_open(struct netlib_backend *be)
 	}
 	ctx->be = be;
 	ctx->wake_fd = -1;
+	ctx->prefetch = NETLIB_PREFETCH_READ;
 	ctx->instance_id = -1;
 	ctx->ctl_timeout_ms = NETLIB_CTL_TIMEOUT_MS;
 
@@ -307,10 +311,28 @@ netlib_attach(const char *path)
 	return netlib_ctx_open(be);
 }
 
-void
-netlib_set_prefetch(struct netlib_ctx *ctx, int on)
+/* Whether prefetch_write() (netlib_run.c) fetches for writing. */
+static int
+cpu_prefetches_for_write(void)
 {
-	ctx->no_prefetch = !on;
+#if defined(__x86_64__) || defined(__i386__)
+	unsigned int a, b, c, d;
+
+	/* CPUID 0x80000001 ECX bit 8: PREFETCHW (AMD since K6-2, Intel since
+	 * Broadwell); on others the opcode need not be a no-op. */
+	return __get_cpuid(0x80000001u, &a, &b, &c, &d) && (c & (1u << 8));
+#else
+	return 1;	/* __builtin_prefetch(p, 1) */
+#endif
+}
+
+void
+netlib_set_prefetch(struct netlib_ctx *ctx, int mode)
+{
+	if (mode == NETLIB_PREFETCH_WRITE && cpu_prefetches_for_write())
+		ctx->prefetch = NETLIB_PREFETCH_WRITE;
+	else
+		ctx->prefetch = mode ? NETLIB_PREFETCH_READ : NETLIB_PREFETCH_OFF;
 }
 
 void

@@ -79,7 +79,8 @@ struct netlib_ctx {
 	uint32_t buf_room;		/* buf_stride, capped to 16 bits */
 	int wake_fd;			/* eventfd netlib_stop() writes */
 	int stop;			/* netlib_stop() was called */
-	int no_prefetch;		/* netlib_set_prefetch(ctx, 0) */
+	int prefetch;			/* enum netlib_prefetch: WRITE only where
+					 * the CPU has it (netlib_set_prefetch()) */
 	int host_err;			/* 0, or why the host is unusable */
 	int ctl_timeout_ms;		/* reply timeout of control requests */
 	uint32_t ctl_seq;		/* last control request number */

@@ -87,6 +87,19 @@ idle_poll(struct idle *st)
 	return 0;
 }
 
+/* Fetch the line at @p for writing: netlib_set_prefetch() chose this only
+ * where the CPU has PREFETCHW (GCC emits it for __builtin_prefetch(p, 1)
+ * only under -mprfchw, which the build's -march does not include). */
+static inline void
+prefetch_write(const void *p)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__asm__ volatile("prefetchw %0" : : "m"(*(const char *)p));
+#else
+	__builtin_prefetch(p, 1);
+#endif
+}
+
 static inline void
 idle_reset(struct idle *st)
 {
@@ -130,7 +143,7 @@ rx_ring(struct netlib_ctx *ctx, struct nfv_ring *r, struct netlib_pkt **pkts, un
 	const uint32_t room = ctx->buf_room;
 	const uint8_t *bufs = ctx->base + ctx->hdr.buf_off;
 	const uint64_t stride = ctx->hdr.buf_stride;
-	const int prefetch = !ctx->no_prefetch;
+	const int prefetch = ctx->prefetch;
 	struct nfv_desc dc[NETLIB_BURST];
 	unsigned int i, k, base, got = 0;
 	int ret;
@@ -188,7 +201,9 @@ rx_ring(struct netlib_ctx *ctx, struct nfv_ring *r, struct netlib_pkt **pkts, un
 			p->direct = d->flags & NFV_DESC_DIRECT_MASK;
 			/* The address from the descriptor, not from p: no load
 			 * of p stands before the prefetch. */
-			if (prefetch)
+			if (prefetch == NETLIB_PREFETCH_WRITE)
+				prefetch_write(bufs + d->buf * stride + d->data_off);
+			else if (prefetch)
 				__builtin_prefetch(bufs + d->buf * stride + d->data_off);
 			pkts[got++] = p;
 		}

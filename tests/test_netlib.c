@@ -1688,6 +1688,75 @@ START_TEST(run_burst_returns_every_packet_with_its_action)
 }
 END_TEST
 
+/* Whether /proc/cpuinfo lists PREFETCHW ("3dnowprefetch"): 1, 0, or -1
+ * where it cannot say (not x86, no /proc). */
+static int
+cpuinfo_has_prefetchw(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	char line[4096];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	int has = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (strncmp(line, "flags", 5) == 0) {
+			has = strstr(line, " 3dnowprefetch") != NULL;
+			break;
+		}
+	fclose(f);
+	return has;
+#else
+	return -1;
+#endif
+}
+
+/* Every prefetch mode receives the same packets intact; WRITE is taken
+ * where the CPU has PREFETCHW and falls back to READ elsewhere; other
+ * nonzero values read.  A loop test: _i indexes prefetch_modes. */
+static const int prefetch_modes[] = { NETLIB_PREFETCH_OFF, NETLIB_PREFETCH_READ,
+				      NETLIB_PREFETCH_WRITE, 7 };
+
+START_TEST(run_burst_in_every_prefetch_mode)
+{
+	enum { N = 8 };	/* test_geom's ring_entries */
+	struct burst_state bs = { .rs = { .stop_after = N }, .order_ok = 1 };
+	const int mode = prefetch_modes[_i];
+	int has = cpuinfo_has_prefetchw();
+	struct nfv_desc d[N + 1];
+	uint32_t i;
+
+	bs.rs.ctx = attach_registered();
+	ck_assert_int_eq(bs.rs.ctx->prefetch, NETLIB_PREFETCH_READ);	/* the default */
+	netlib_set_prefetch(bs.rs.ctx, mode);
+	if (mode == NETLIB_PREFETCH_OFF || mode == NETLIB_PREFETCH_READ)
+		ck_assert_int_eq(bs.rs.ctx->prefetch, mode);
+	else if (mode != NETLIB_PREFETCH_WRITE)
+		ck_assert_int_eq(bs.rs.ctx->prefetch, NETLIB_PREFETCH_READ);
+	else if (has >= 0)
+		ck_assert_int_eq(bs.rs.ctx->prefetch,
+				 has ? NETLIB_PREFETCH_WRITE : NETLIB_PREFETCH_READ);
+	else
+		ck_assert(bs.rs.ctx->prefetch == NETLIB_PREFETCH_WRITE ||
+			  bs.rs.ctx->prefetch == NETLIB_PREFETCH_READ);
+	for (i = 0; i < N; i++) {
+		host_buf(i)[128] = (uint8_t)i;
+		host_rx(i, 128, 60);
+	}
+	ck_assert_int_eq(netlib_run_burst(bs.rs.ctx, burst_handler, &bs), 0);
+	ck_assert_uint_eq(bs.rs.seen, N);
+	ck_assert_uint_eq(bs.order_ok, 1);
+	ck_assert_int_eq(nfv_ring_dequeue_burst(&fh.tx, d, N + 1), N);
+	for (i = 0; i < N; i++) {
+		ck_assert_uint_eq(d[i].buf, i);
+		ck_assert_uint_eq(d[i].action, i & 1 ? NFV_ACT_DROP : NFV_ACT_OUT);
+		ck_assert_uint_eq(host_buf(i)[128], (uint8_t)i);
+	}
+	netlib_detach(bs.rs.ctx);
+}
+END_TEST
+
 START_TEST(run_sleeps_and_wakes_on_doorbell)
 {
 	struct run_state rs = { .stop_after = 1 };
@@ -2351,6 +2420,8 @@ netlib_suite(void)
 	tcase_add_test(tc, run_returns_every_packet_with_its_action);
 	tcase_add_test(tc, run_burst_requires_handler_and_registration);
 	tcase_add_test(tc, run_burst_returns_every_packet_with_its_action);
+	tcase_add_loop_test(tc, run_burst_in_every_prefetch_mode, 0,
+			    (int)(sizeof(prefetch_modes) / sizeof(prefetch_modes[0])));
 	tcase_add_test(tc, run_sleeps_and_wakes_on_doorbell);
 	tcase_add_test(tc, run_each_sleep_has_its_own_value);
 	tcase_add_test(tc, run_stop_wakes_sleeping_loop);
