@@ -10,7 +10,7 @@ need_root_hugepages 256
 command -v python3 >/dev/null || skip "needs python3"
 command -v dpdk-testpmd >/dev/null || skip "needs dpdk-testpmd (apt-get install dpdk)"
 for x in "$B/tools/bench/nfv-bench-floor" "$B/tools/bench/nfv-bench-gen" \
-	"$B/tools/bench/nfv-bench-jitter"; do
+	"$B/tools/bench/nfv-bench-jitter" "$B/tools/bench/nfv-bench-switch"; do
 	[ -x "$x" ] || hard "$x not built"
 done
 BENCH=$top_srcdir/tools/nfv-bench
@@ -206,6 +206,19 @@ grep -hEq "nfv-nat: rx [1-9][0-9]* .* out [1-9][0-9]* .*mappings 64 " "$T"/real-
 grep -hEq "nfv-router: rx [1-9][0-9]* .* routed [1-9][0-9]* default 0 blackholed 0 no_route 0" "$T"/real-logs/nf3.*.log ||
 	fail "the router did not route the packets: $(tail -n 2 "$T"/real-logs/nf3.*.log)"
 note "nfv-bench --nfs fw-nat-router: $(jq -c '[.[] | {nf, chain_length, mpps_median}]' "$T/real.json")"
+# Where NFs shared a CPU, what a context switch costs there (nfv-bench-switch),
+# in the table and in every entry's run context.
+if jq -e 'any(.[]; .cpus_shared)' "$T/real.json" >/dev/null; then
+	jq -e 'all(.[]; .bench.switch.yield_us > 0 and .bench.switch.switch_us > 0 and
+		.bench.switch.switches > 0)' "$T/real.json" >/dev/null ||
+		fail "no context switch cost where NFs shared a CPU: $(jq -c '.[0].bench' "$T/real.json")"
+	grep -Eq "^  this machine \(CPU [0-9]+\): a sched_yield\(\) takes [0-9.]+ us, and two processes yielding to each other switch every [0-9.]+ us" "$T/real.txt" ||
+		fail "the table does not say what a context switch costs: $(cat "$T/real.txt")"
+	note "$(grep "this machine (CPU" "$T/real.txt")"
+else
+	jq -e 'all(.[]; .bench.switch == null)' "$T/real.json" >/dev/null ||
+		fail "a context switch measured where no NFs shared a CPU"
+fi
 
 # nfv-bench-floor run by hand (no nfv-bench to clean up after it): the
 # primary removes its hugepage files and runtime directory when it ends,
@@ -259,3 +272,18 @@ jq -e '.cpu == 0 and .seconds == 0.3 and .min_gap_us == 1 and .loops > 1000 and
 	.truncated == 0 and all(.gaps_us[]; . >= 1) and (.gaps_us | add // 0) < 300000' \
 	"$T/jitter.json" >/dev/null || fail "bad nfv-bench-jitter output: $(head -c 300 "$T/jitter.json")"
 note "nfv-bench-jitter: $(jq '.gaps_us | length' "$T/jitter.json") gaps of 1 us or more in 0.3 s on CPU 0"
+
+# nfv-bench-switch: pinned to one CPU or refused with one clear line.
+SW=$B/tools/bench/nfv-bench-switch
+"$SW" --help | grep -q "sched_yield" || fail "nfv-bench-switch --help says nothing of sched_yield"
+out=$("$SW" --seconds 0 2>&1) && fail "nfv-bench-switch --seconds 0 was accepted"
+echo "$out" | grep -q "give 0.1 to 60" || fail "no clear error for --seconds 0: $out"
+if [ "$(nproc)" -ge 2 ]; then
+	out=$(taskset -c 0,1 "$SW" --seconds 0.2 2>&1) && fail "nfv-bench-switch on two CPUs was accepted"
+	[ "$(echo "$out" | wc -l)" = 1 ] && echo "$out" | grep -q "pin it to one with taskset -c CPU" ||
+		fail "no one-line error for nfv-bench-switch on two CPUs: $out"
+fi
+taskset -c 0 "$SW" --seconds 0.2 >"$T/switch.json" || fail "nfv-bench-switch failed"
+jq -e '.cpu == 0 and .seconds == 0.2 and .yield_us > 0 and .switch_us > 0 and .switches > 100' \
+	"$T/switch.json" >/dev/null || fail "bad nfv-bench-switch output: $(cat "$T/switch.json")"
+note "nfv-bench-switch: $(cat "$T/switch.json")"

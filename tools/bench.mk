@@ -21,6 +21,10 @@ tools_bench_nfv_bench_gen_LDADD = $(DPDK_LIBS)
 noinst_PROGRAMS += tools/bench/nfv-bench-jitter
 tools_bench_nfv_bench_jitter_SOURCES = tools/bench/jitter.c tools/bench/bench_args.h
 
+# What a context switch between two processes costs on one CPU (no DPDK).
+noinst_PROGRAMS += tools/bench/nfv-bench-switch
+tools_bench_nfv_bench_switch_SOURCES = tools/bench/switch.c tools/bench/bench_args.h
+
 # Smoke test: a one-run --quick nfvisor bench and its JSON schema (< 20 s).
 TESTS += tests/test_bench.sh
 EXTRA_DIST += tests/test_bench.sh
