@@ -49,6 +49,8 @@ stop_peer() {
 
 # P PORT FIELD: a counter of `nfvctl port` statistics.
 P() { ctl stats | jq ".ports[] | select(.id == $1) | .$2"; }
+# Q SNAPSHOT PORT FIELD: FIELD of port PORT in a saved `ctl stats`.
+Q() { echo "$1" | jq ".ports[] | select(.id == $2) | .$3"; }
 
 # start_chain NAME NNULL APP-ARGS...: nfvisord with NNULL net_null ports
 # (0..NNULL-1) and the memif client (port NNULL), one fwd NF, traffic out
@@ -75,7 +77,6 @@ start_chain() {
 # what ports INS received (a1, a2), port OTHER sent (b1, b2), OUT held (held)
 # and dropped (d2), and what INS have in flight (fin).  Then check that
 # INS stopped, OTHER kept forwarding and OUT dropped nothing.
-Q() { echo "$1" | jq ".ports[] | select(.id == $2) | .$3"; }
 sum() { local s=$1 f=$2 p t=0; shift 2; for p in "$@"; do t=$((t + $(Q "$s" "$p" "$f"))); done; echo $t; }
 frozen() {
 	local ins=$1 other=$2 out=$3 s1 s2
@@ -105,12 +106,17 @@ note "peer slower than the source, 1 s: $((t1 - t0)) sent, $((d1 - d0)) dropped,
 [ "$d1" = "$d0" ] || fail "port 1 dropped $((d1 - d0)) packets while its peer was only slow"
 [ "$p1" -gt "$p0" ] || fail "port 0 was not paused by the window while port 1 held packets"
 
-kill -STOP "$TP"
-sleep 0.4
-r1=$(P 0 rx_pkts); held=$(P 1 tx_held); sleep 0.2; r2=$(P 0 rx_pkts)
-d2=$(P 1 tx_dropped)
-note "peer frozen: port 1 holds $held packets, port 0 received $((r2 - r1)) in 0.2 s, $((d2 - d1)) dropped"
-kill -CONT "$TP"
+# Frozen for about 0.5 s, well within the 1 s hold: one stats snapshot
+# each side of 0.2 s (every nfvctl call while frozen lengthens the
+# freeze, which under the sanitizers' load came past the hold).
+kill -STOP "$TP"; t_stop=$(date +%s%N)
+sleep 0.3
+s1=$(ctl stats); sleep 0.2; s2=$(ctl stats)
+kill -CONT "$TP"; t_cont=$(date +%s%N)
+r1=$(Q "$s1" 0 rx_pkts); held=$(Q "$s1" 1 tx_held); r2=$(Q "$s2" 0 rx_pkts); d2=$(Q "$s2" 1 tx_dropped)
+note "peer frozen for $(( (t_cont - t_stop) / 1000000 )) ms: port 1 holds $held packets, port 0 received $((r2 - r1)) in 0.2 s, $((d2 - d1)) dropped"
+[ $(( (t_cont - t_stop) / 1000 )) -lt 1000000 ] ||
+	fail "the peer stayed frozen $(( (t_cont - t_stop) / 1000000 )) ms, past the 1 s hold: this machine was too slow for the check"
 [ "$held" -gt 0 ] || fail "port 1 holds nothing while its peer is frozen"
 [ "$r2" = "$r1" ] || fail "port 0 kept receiving ($r1 -> $r2) with the window held by port 1"
 [ "$d2" = "$d1" ] || fail "port 1 dropped $((d2 - d1)) packets during a stall shorter than its hold"
