@@ -31,15 +31,6 @@
 
 static uint64_t gaps[MAX_GAPS];
 
-static inline uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void
 usage(FILE *f)
 {
@@ -93,9 +84,9 @@ main(int argc, char **argv)
 		return 2;
 	}
 	min_gap = (uint64_t)(min_gap_us * 1000);
-	prev = now_ns();
+	prev = bench_now_ns();
 	end = prev + (uint64_t)(seconds * 1e9);
-	while ((t = now_ns()) < end) {
+	while ((t = bench_now_ns()) < end) {
 		if (t - prev >= min_gap) {
 			if (n < MAX_GAPS)
 				gaps[n++] = t - prev;

@@ -35,22 +35,13 @@
 
 #define PROG "nfv-bench-switch"
 
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Yield until @end; the number of yields. */
 static uint64_t
 yield_until(uint64_t end)
 {
 	uint64_t n = 0;
 
-	while (now_ns() < end) {
+	while (bench_now_ns() < end) {
 		sched_yield();
 		n++;
 	}
@@ -121,16 +112,16 @@ main(int argc, char **argv)
 	}
 
 	/* Alone: each yield finds nothing else to run. */
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	yields = yield_until(t0 + (uint64_t)(seconds * 0.5e9));
-	yield_us = (double)(now_ns() - t0) / 1e3 / (double)(yields ? yields : 1);
+	yield_us = (double)(bench_now_ns() - t0) / 1e3 / (double)(yields ? yields : 1);
 
 	/* Two: the child yields until the same end and reports its switches. */
 	if (pipe(fds) < 0) {
 		fprintf(stderr, PROG ": pipe: %s\n", strerror(errno));
 		return 1;
 	}
-	t0 = now_ns();
+	t0 = bench_now_ns();
 	end = t0 + (uint64_t)(seconds * 0.5e9);
 	pid = fork();
 	if (pid < 0) {
