@@ -25,7 +25,8 @@ hypervisor_nfvisord_SOURCES = \
 	hypervisor/service_ctl.c \
 	hypervisor/stats.c hypervisor/stats.h \
 	hypervisor/switch.c \
-	hypervisor/util.c
+	hypervisor/util.c \
+	hypervisor/window.c
 hypervisor_nfvisord_CFLAGS = $(AM_CFLAGS) $(NFV_DPDK_CFLAGS) $(NUMA_CFLAGS) $(JANSSON_CFLAGS)
 # munmap() and close() of quiesce.c and sendmsg() of memif_send.c must be
 # the ones shared libraries (DPDK's drivers, loaded as plugins after the

@@ -31,6 +31,15 @@
 #define NFV_IDLE_SLEEP_MAX_US 10000u	/* --idle-sleep-us at most */
 #define NFV_MAX_PORTS 16u		/* NetLib's NETLIB_PORT_MAX + 1 */
 #define NFV_MAX_DOMAINS 8u		/* trust domains, the default one included */
+/* --ring-size auto: the largest ring every domain holds, down to the least
+ * (options.c).  NFs that share a CPU take one turn a window. */
+#define NFV_RING_AUTO_MAX 8192u
+#define NFV_RING_AUTO_MIN 2048u
+/* The window of a domain whose NFs each have a CPU of their own (the
+ * worker then bounds the chain, and a larger window only cycles more
+ * buffers through its caches), and per NF that shares one, up to the ring
+ * size (nfv_window_update()). */
+#define NFV_WINDOW_ALONE 2048u
 #define NFV_MAX_RULES 4096u
 #define NFV_MAX_VISITS 16u		/* NF deliveries per packet: loop guard */
 #define NFV_HOP_NONE 0xffu		/* packet has left its chain (TONF) */
@@ -174,6 +183,9 @@ struct nfv_hdomain {
 	uint32_t nlimbo;
 	uint16_t nports;		/* ports that receive into it */
 	uint64_t limbo_tsc;		/* when the last one came */
+	/* worker (read by stats): most packets its ports may have in flight,
+	 * up to nfv_daemon.capacity; nfv_window_update() */
+	uint32_t window;
 };
 
 /** Packets lent or staged to @nf: its queue load. */
@@ -203,6 +215,7 @@ struct nfv_config {
 	char port_chain[NFV_MAX_PORTS][256]; /* --port-chain; "" = the default chain */
 	char summary_path[PATH_MAX];
 	struct nfv_region_params region;
+	int ring_auto;			/* --ring-size auto chose region.ring_entries */
 	unsigned int stats_interval_ms;	/* 0 = off */
 	unsigned int flow_timeout_ms;	/* affinity entries idle this long age out; 0 = never */
 	uint8_t service_policy[NFV_MAX_SERVICE + 1]; /* enum nfv_lb_policy, by service id */
@@ -268,7 +281,10 @@ struct nfv_daemon {
 	uint16_t rx_first;		/* worker: port polled first this round */
 	uint32_t admitted[NFV_MAX_PORTS]; /* worker: in flight, by admitting port */
 	uint32_t capacity;		/* most packets in flight at once, per
-					 * domain (admitted by its ports) */
+					 * domain (admitted by its ports): the
+					 * ring size; each domain's window is
+					 * at most this */
+	uint32_t nf_cpus;		/* CPUs online besides the worker's */
 	uint32_t max_domains;		/* nfv_max_domains(capacity) */
 	uint64_t tx_hold_tsc;		/* --tx-hold-us in TSC cycles */
 	uint16_t next_instance;
@@ -297,6 +313,9 @@ void nfv_ports_watch_links(struct nfv_daemon *d);
 /** Worker housekeeping at TSC @now: restart a memif client port whose
  * link stays down, with a backoff (ports.c). */
 void nfv_port_reconnect(struct nfv_port *p, uint64_t now);
+
+/* hypervisor/window.c: each domain's window from its NFs' CPUs (worker) */
+void nfv_window_update(struct nfv_daemon *d);
 
 /* hypervisor/switch.c: the worker */
 void nfv_worker_loop(struct nfv_daemon *d);

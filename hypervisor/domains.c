@@ -11,6 +11,7 @@
  * worker finds no buffer of it held, lent or out in a port queue.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,10 +93,17 @@ hdomain_new(struct nfv_daemon *d, const struct nfv_domain_spec *spec, uint32_t i
 	for (ret = 0; ret < NFV_VECTORS; ret++)
 		hd->host_efd[ret] = -1;
 	hd->untrusted = spec->untrusted;
+	hd->window = RTE_MIN(d->capacity, NFV_WINDOW_ALONE);	/* no NF yet */
 	ret = nfv_domain_create(&hd->dom, id, spec->name, &p,
 				domain_numa_node(d, spec->name), &why);
 	if (ret < 0) {
-		snprintf(msg, len, "domain %s: %s (%s)", spec->name, why, strerror(-ret));
+		uint64_t min = nfv_layout_min_region(&p);
+
+		if (ret == -EINVAL && min > p.region_size)
+			snprintf(msg, len, "domain %s: %s (%" PRIu64 "M at least, with %u slots and --ring-size %u)",
+				 spec->name, why, min >> 20, p.nslots, p.ring_entries);
+		else
+			snprintf(msg, len, "domain %s: %s (%s)", spec->name, why, strerror(-ret));
 		rte_free(hd);
 		return NULL;
 	}

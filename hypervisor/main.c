@@ -211,6 +211,9 @@ print_banner(const struct nfv_daemon *d)
 	for (i = 0; i < d->nports; i++)
 		printf(PROG ": port %u: %s, receives into domain %s\n", i, d->port[i].name,
 		       d->port[i].hd->dom.name);
+	printf(PROG ": rings of %u entries%s; a domain has up to %u packets in flight while its NFs each have a CPU, %u for each NF on a CPU they share, up to %u\n",
+	       d->capacity, d->cfg.ring_auto ? " (--ring-size auto)" : "",
+	       RTE_MIN(d->capacity, NFV_WINDOW_ALONE), NFV_WINDOW_ALONE, d->capacity);
 	printf(PROG ": default chain %s; control: %s\n", chain, d->ctl_path);
 	for (i = 0; i < d->nports; i++) {
 		if (d->ft.port_chain[i] == NFV_DEFAULT_CHAIN)
@@ -303,6 +306,11 @@ main(int argc, char **argv)
 	 * a window for a peer that stalls. */
 	d->capacity = d->cfg.region.ring_entries;
 	d->max_domains = nfv_max_domains(d->capacity);	/* check_config() checked */
+	{
+		long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+		d->nf_cpus = online > 1 ? (uint32_t)online - 1 : 1;
+	}
 	d->tx_hold_tsc = (uint64_t)d->cfg.tx_hold_us * rte_get_tsc_hz() / 1000000u;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);

@@ -116,16 +116,15 @@ peer_kind(pid_t pid)
 }
 
 /*
- * Read where a process NF that just attached runs and warn, once, if it is
- * pinned to the CPU of another process NF but in another scheduling group,
- * where neither can hand the CPU to the other (sched_place.c).
+ * Warn, once, if a process NF that just attached is pinned to the CPU of
+ * another process NF but in another scheduling group, where neither can
+ * hand the CPU to the other (sched_place.c).
  */
 static void
 check_place(struct nfv_nf *nf)
 {
 	uint32_t i, s;
 
-	nfv_sched_place_of(nf->pid, &nf->place);
 	for (i = 0; i < NFV_MAX_DOMAINS; i++) {
 		struct nfv_hdomain *hd = g_daemon->dom[i];
 
@@ -225,6 +224,14 @@ attach_peer(struct nfv_hdomain *hd, int sock)
 		if (nf->efd[v] < 0)
 			goto undo;
 	scrub_slot(nf);
+	/* Where it runs, read before the worker can see it (the window of
+	 * its domain depends on it: window.c). */
+	if (nf->kind == NF_KIND_PROCESS && nf->pid > 0) {
+		nfv_sched_place_of(nf->pid, &nf->place);
+	} else {
+		nf->place.cpu = -1;
+		nf->place.group[0] = '\0';
+	}
 	/* The worker may see REGISTER right after the greeting. */
 	__atomic_store_n(&nf->state, NF_ATTACHED, __ATOMIC_RELEASE);
 	ret = nfv_ivshmem_greet(sock, (uint16_t)NFV_SLOT_PEER(nf->slot), hd->dom.region.fd,

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,9 +55,12 @@ nfv_usage(FILE *out, const char *prog)
 "      --region-size SIZE    shared region per domain, a power of two of at least\n"
 "                            2M, K/M/G suffix (default 64M)\n"
 "      --slots N             NF slots per domain, 1..64 (default 16)\n"
-"      --ring-size N         RX/TX ring entries, a power of two from 32 to 16384\n"
-"                            (default 2048); also each domain's window of\n"
-"                            packets in flight\n"
+"      --ring-size N|auto    RX/TX ring entries, a power of two from 32 to 16384;\n"
+"                            also the most packets a domain has in flight\n"
+"                            (default auto: 8192, or 4096 or 2048 where a region\n"
+"                            is too small); a domain keeps up to 2048 in flight\n"
+"                            while its NFs each have a CPU, 2048 for each NF on\n"
+"                            a CPU they share\n"
 "      --buf-size N          packet buffer size in bytes, headroom included, a\n"
 "                            power of two from 256 to 32768 (default 2048)\n"
 "      --service-policy SERVICE=POLICY  how SERVICE places new flows on its\n"
@@ -173,7 +177,7 @@ nfv_config_defaults(struct nfv_config *c)
 	c->region.region_size = 64u << 20;
 	c->region.page_size = 2u << 20;
 	c->region.nslots = 16;
-	c->region.ring_entries = 2048;	/* tools/nfv-bench: NFVISORD_RING_SIZE */
+	c->region.ring_entries = 0;	/* auto: resolve_ring_size() */
 	c->tx_hold_us = 5000;
 	c->region.ctl_entries = 64;
 	c->region.buf_stride = 2048;
@@ -478,6 +482,63 @@ check_writable(const char *path)
  * syntax (the port ids of a chain are checked against the ports once they
  * exist) and the --summary file.
  */
+/* Region parameters of domain @i of @c (0: the default one, then -D's and
+ * --config's in order); returns its name. */
+static const char *
+domain_params(const struct nfv_config *c, unsigned int i, struct nfv_region_params *p)
+{
+	*p = c->region;
+	if (i == 0)
+		return c->domain_name;
+	if (c->extra[i - 1].region_size)
+		p->region_size = c->extra[i - 1].region_size;
+	if (c->extra[i - 1].nslots)
+		p->nslots = c->extra[i - 1].nslots;
+	return c->extra[i - 1].name;
+}
+
+/* Every domain defined at start can have rings of @entries (and as many
+ * domains may each have that many packets in flight). */
+static int
+ring_fits(const struct nfv_config *c, uint32_t entries)
+{
+	struct nfv_region_params p;
+	struct nfv_layout l;
+	const char *why;
+	unsigned int i;
+
+	if (c->nextra + 1u > nfv_max_domains(entries))
+		return 0;
+	for (i = 0; i <= c->nextra; i++) {
+		domain_params(c, i, &p);
+		p.ring_entries = entries;
+		if (nfv_layout_compute(&p, &l, &why) < 0)
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * --ring-size auto (the default): the largest of NFV_RING_AUTO_MAX down to
+ * NFV_RING_AUTO_MIN that every domain defined at start holds.  NFs that
+ * share a CPU take a turn each per window of packets, so a large ring is
+ * fewer context switches a packet; NFs alone on their CPU keep a smaller
+ * window whatever the ring (nfv_window_update()).  Below the minimum,
+ * check_config() names the region that is too small.
+ */
+static void
+resolve_ring_size(struct nfv_config *c)
+{
+	uint32_t r;
+
+	if (c->region.ring_entries)
+		return;
+	c->ring_auto = 1;
+	for (r = NFV_RING_AUTO_MAX; r > NFV_RING_AUTO_MIN && !ring_fits(c, r); r /= 2)
+		;
+	c->region.ring_entries = r;
+}
+
 static int
 check_config(const struct nfv_config *c, char *msg, size_t len)
 {
@@ -510,18 +571,18 @@ check_config(const struct nfv_config *c, char *msg, size_t len)
 		return -EINVAL;
 	}
 	for (i = 0; i <= c->nextra; i++) {
-		struct nfv_region_params p = c->region;
-		const char *name = c->domain_name;
+		struct nfv_region_params p;
+		const char *name = domain_params(c, i, &p);
 
-		if (i > 0) {
-			name = c->extra[i - 1].name;
-			if (c->extra[i - 1].region_size)
-				p.region_size = c->extra[i - 1].region_size;
-			if (c->extra[i - 1].nslots)
-				p.nslots = c->extra[i - 1].nslots;
-		}
 		if (nfv_layout_compute(&p, &l, &why) < 0) {
-			snprintf(msg, len, "domain %s: %s", name, why);
+			uint64_t min = nfv_layout_min_region(&p);
+
+			if (min > p.region_size)
+				snprintf(msg, len, "domain %s: %s (%" PRIu64 "M at least, with %u slots and --ring-size %u%s)",
+					 name, why, min >> 20, p.nslots, p.ring_entries,
+					 c->ring_auto ? ", the least --ring-size auto takes" : "");
+			else
+				snprintf(msg, len, "domain %s: %s", name, why);
 			return -EINVAL;
 		}
 	}
@@ -632,9 +693,11 @@ nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 				bad = "--slots: expected a number 1..64";
 			break;
 		case OPT_RING:
-			if (parse_uint(optarg, NFV_MAX_RING_ENTRIES, &c->region.ring_entries) < 0 ||
-			    !is_pow2(c->region.ring_entries) || c->region.ring_entries < 32)
-				bad = "--ring-size: expected a power of two from 32 to 16384, such as 2048";
+			if (strcmp(optarg, "auto") == 0)
+				c->region.ring_entries = 0;
+			else if (parse_uint(optarg, NFV_MAX_RING_ENTRIES, &c->region.ring_entries) < 0 ||
+				 !is_pow2(c->region.ring_entries) || c->region.ring_entries < 32)
+				bad = "--ring-size: expected auto or a power of two from 32 to 16384, such as 2048";
 			break;
 		case OPT_BUF:
 			if (parse_uint(optarg, 32768, &c->region.buf_stride) < 0 ||
@@ -704,6 +767,7 @@ nfv_options_parse(int argc, char **argv, struct nfv_config *c, const char *prog)
 			prog, argv[optind]);
 		return -EINVAL;
 	}
+	resolve_ring_size(c);
 	if (check_config(c, msg, sizeof(msg)) < 0) {
 		fprintf(stderr, "%s: %s\n", prog, msg);
 		return -EINVAL;

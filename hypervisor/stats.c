@@ -152,7 +152,7 @@ nfv_domain_json(struct nfv_daemon *d, const struct nfv_hdomain *hd)
 		attached += st != NF_FREE;
 	}
 	r = pool_json(hd);
-	json_object_update_new(r, json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_object_update_new(r, json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"id", (json_int_t)hd->dom.id,
 		"trust", hd->untrusted ? "untrusted" : "trusted",
 		"socket", hd->sock_path,
@@ -161,7 +161,8 @@ nfv_domain_json(struct nfv_daemon *d, const struct nfv_hdomain *hd)
 		"attached", (json_int_t)attached,
 		"running", (json_int_t)running,
 		"copies_in", (json_int_t)in,
-		"copies_out", (json_int_t)out));
+		"copies_out", (json_int_t)out,
+		"window", (json_int_t)__atomic_load_n(&hd->window, __ATOMIC_RELAXED)));
 	return r;
 }
 
@@ -216,7 +217,7 @@ nfv_stats_status(struct nfv_daemon *d)
 			running += __atomic_load_n(&d->dom[i]->nf[s].state, __ATOMIC_ACQUIRE) ==
 				   NF_RUNNING;
 	nfv_chain_format(&d->ft.chain[NFV_DEFAULT_CHAIN], chain, sizeof(chain));
-	r = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:b, s:I, s:I, s:I, s:s, s:s, s:o, s:o,"
+	r = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:s, s:b, s:I, s:I, s:I, s:I, s:s, s:s, s:o, s:o,"
 			 " s:{s:I, s:I, s:I, s:I}, s:{s:I, s:I}, s:o}",
 			 "version", PACKAGE_VERSION,
 			 "pid", (json_int_t)getpid(),
@@ -226,7 +227,8 @@ nfv_stats_status(struct nfv_daemon *d)
 			 "flow_rules", (json_int_t)__atomic_load_n(&d->ft.nrules, __ATOMIC_RELAXED),
 			 "default_chain", chain,
 			 "direct", d->cfg.direct,
-			 "window", (json_int_t)d->capacity,
+			 "ring_size", (json_int_t)d->capacity,
+			 "window", (json_int_t)__atomic_load_n(&d->hd->window, __ATOMIC_RELAXED),
 			 "tx_hold_us", (json_int_t)d->cfg.tx_hold_us,
 			 "idle_sleep_us", (json_int_t)d->cfg.idle_sleep_us,
 			 "domain", d->hd->dom.name,

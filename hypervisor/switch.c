@@ -403,7 +403,7 @@ to_nf(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, struct nfv_nf 
 	}
 	/* One stuck replica must not hold the whole admission window and
 	 * stall its siblings: it gets at most half of it. */
-	if (entry && d->svc[service].n > 1 && nfv_nf_load(nf) >= d->capacity / 2) {
+	if (entry && d->svc[service].n > 1 && nfv_nf_load(nf) >= nf->hd->window / 2) {
 		drop(d, hd, buf, NFV_DROP_ENTRY_FULL);
 		return;
 	}
@@ -491,7 +491,7 @@ to_hop(struct nfv_daemon *d, struct nfv_hdomain *hd, uint32_t buf, unsigned int 
  * Packets the switch may still admit from port @port of domain @hd.  Each
  * domain has a window of its own: an NF that stalls (frozen, or hostile)
  * holds up the ports of its domain, not those of the others.  Within a
- * domain of n > 1 ports, each keeps a reserve of capacity / (2 (n - 1))
+ * domain of n > 1 ports, each keeps a reserve of window / (2 (n - 1))
  * that the others cannot take: its packets may wait at a port whose peer
  * stalls (flush_port() holds them), and however many ports feed that peer,
  * the others, which send nothing there, keep their reserves.  With two
@@ -502,7 +502,8 @@ static unsigned int
 admit_budget(const struct nfv_daemon *d, const struct nfv_hdomain *hd, uint16_t port)
 {
 	uint32_t others = 0, used;
-	uint32_t reserve = hd->nports > 1 ? d->capacity / (2u * (hd->nports - 1u)) : 0;
+	uint32_t window = hd->window;
+	uint32_t reserve = hd->nports > 1 ? window / (2u * (hd->nports - 1u)) : 0;
 	uint16_t p;
 
 	/* A few ports at most: summed here, once per port and round, so
@@ -511,7 +512,7 @@ admit_budget(const struct nfv_daemon *d, const struct nfv_hdomain *hd, uint16_t 
 		if (p != port && d->port[p].hd == hd)
 			others += RTE_MAX(d->admitted[p], reserve);
 	used = others + d->admitted[port];
-	return used >= d->capacity ? 0 : d->capacity - used;
+	return used >= window ? 0 : window - used;
 }
 
 /* Every service of chain @id has a running instance. */
@@ -616,8 +617,8 @@ lane_open(struct nfv_daemon *d, struct entry_lane *l, const struct nfv_hdomain *
 		return 0;
 	load = nfv_nf_load(nf);
 	limit = nf->lent_limit;
-	if (l->svc->n > 1 && d->capacity / 2 < limit)
-		limit = d->capacity / 2;	/* to_nf(): ENTRY_FULL */
+	if (l->svc->n > 1 && hd->window / 2 < limit)
+		limit = hd->window / 2;	/* to_nf(): ENTRY_FULL */
 	if (load >= limit)
 		return 0;
 	l->nf = nf;
@@ -1323,6 +1324,7 @@ housekeep(struct nfv_daemon *d)
 	if (d->relink) {
 		d->relink = 0;
 		nfv_direct_relink(d);
+		nfv_window_update(d);
 	}
 	now = rte_get_tsc_cycles();
 	nfv_affinity_sweep(&d->aff, d->svc, now);

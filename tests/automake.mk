@@ -33,10 +33,12 @@ include tests/vm.mk
 # Integration on real hugepages and DPDK ports (root; skip otherwise).
 TESTS += tests/test_chain.sh tests/test_nf_kill.sh tests/test_flow_rules.sh tests/test_direct.sh \
 	tests/test_port_setup.sh tests/test_port_link.sh tests/test_memif_churn.sh tests/test_options.sh \
-	tests/test_fatal_signal.sh tests/test_oversize.sh tests/test_idle_sleep.sh tests/test_sched_place.sh
+	tests/test_fatal_signal.sh tests/test_oversize.sh tests/test_idle_sleep.sh tests/test_sched_place.sh \
+	tests/test_window_place.sh
 EXTRA_DIST += tests/lib.sh tests/test_chain.sh tests/test_nf_kill.sh tests/test_flow_rules.sh tests/test_direct.sh \
 	tests/test_port_setup.sh tests/test_port_link.sh tests/test_memif_churn.sh tests/test_options.sh \
-	tests/test_fatal_signal.sh tests/test_oversize.sh tests/test_idle_sleep.sh tests/test_sched_place.sh
+	tests/test_fatal_signal.sh tests/test_oversize.sh tests/test_idle_sleep.sh tests/test_sched_place.sh \
+	tests/test_window_place.sh
 include tests/catalog-b.mk
 include tests/catalog-a.mk
 include tests/service.mk

@@ -161,9 +161,9 @@ grep -q "service 1 places flows by policy hash" "$T"/flows-logs/nfvisord.*.log |
 	fail "nfvisord was not given --service-policy 1=hash: $(cat "$T"/flows-logs/nfvisord.*.log | head -5)"
 ls "$T"/flows-logs/nf1.1.*.log "$T"/flows-logs/nf1.2.*.log >/dev/null 2>&1 ||
 	fail "no logs of two replicas of NF 1: $(ls "$T/flows-logs")"
-jq -e 'all(.[] | select(.system == "nfvisor"); .ring_size == 2048 and .service_policy == "flow" and
-	.replicas == 1)' "$J" >/dev/null ||
-	fail "the default run's nfvisor entries do not say nfvisord's defaults: ring_size 2048, policy flow, 1 replica"
+jq -e 'all(.[] | select(.system == "nfvisor"); .ring_size_option == "auto" and .ring_size == 8192 and
+	(.window == 2048 or .window == 8192) and .service_policy == "flow" and .replicas == 1)' "$J" >/dev/null ||
+	fail "the default run's nfvisor entries do not say nfvisord's defaults: ring_size auto (8192, window 2048 or 8192), policy flow, 1 replica"
 out=$("$BENCH" --build-dir "$B" --ring-size 100 2>&1) && fail "--ring-size 100 was accepted"
 echo "$out" | grep -q "power of two from 32 to 16384" || fail "no clear error for --ring-size 100: $out"
 out=$("$BENCH" --build-dir "$B" --service-policy sticky 2>&1) && fail "--service-policy sticky was accepted"

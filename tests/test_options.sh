@@ -62,8 +62,14 @@ bad "--chain port:1: chain: no such port" --chain port:1
 bad "--port-chain 3=nf:1: no port 3" --port-chain 3=nf:1
 bad "--domain: domain names are 1..31 characters" -d ../x
 bad "--buf-size: expected a power of two from 256 to 32768" --buf-size 3000
-bad "--ring-size: expected a power of two from 32 to 16384" --ring-size 1000
-bad "--ring-size: expected a power of two from 32 to 16384" --ring-size 16
+bad "--ring-size: expected auto or a power of two from 32 to 16384" --ring-size 1000
+bad "--ring-size: expected auto or a power of two from 32 to 16384" --ring-size 16
+bad "--ring-size: expected auto or a power of two from 32 to 16384" --ring-size automatic
+# A region too small for the rings asked for says how large it must be.
+bad "domain default: region too small for its slots, rings and at least two rings' worth of buffers: raise --region-size (64M at least, with 16 slots and --ring-size 8192)" \
+	--ring-size 8192 --region-size 16M
+bad "domain x: region too small for its slots, rings and at least two rings' worth of buffers: raise --region-size (16M at least, with 16 slots and --ring-size 2048, the least --ring-size auto takes)" \
+	--region-size 64M -D x,size=8M
 bad "--ring-size 16384 allows 3 trust domains, not 4" --ring-size 16384 -D a -D b -D c
 bad "use --ring-size 4096 or fewer domains" --ring-size 8192 -D a -D b -D c -D d -D e -D f -D g
 bad "region too small" --region-size 2M

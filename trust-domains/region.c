@@ -69,6 +69,22 @@ nfv_layout_compute(const struct nfv_region_params *p, struct nfv_layout *l,
 	return 0;
 }
 
+uint64_t
+nfv_layout_min_region(const struct nfv_region_params *p)
+{
+	struct nfv_region_params q = *p;
+	struct nfv_layout l;
+	const char *why;
+
+	if (!is_pow2(q.page_size))
+		return 0;
+	for (q.region_size = q.page_size; q.region_size && q.region_size <= (UINT64_C(1) << 40);
+	     q.region_size <<= 1)
+		if (nfv_layout_compute(&q, &l, &why) == 0)
+			return q.region_size;
+	return 0;
+}
+
 void
 nfv_region_write_header(uint8_t *base, const struct nfv_layout *l,
 			uint32_t domain_id, const char *domain_name)

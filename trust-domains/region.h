@@ -56,6 +56,13 @@ struct nfv_region {
 int nfv_layout_compute(const struct nfv_region_params *p, struct nfv_layout *l,
 		       const char **why);
 
+/**
+ * The smallest region size (a power of two, at least the page size) whose
+ * layout @p's other parameters allow, or 0 if none does (bad parameters).
+ * For messages that name the fix of a region too small.
+ */
+uint64_t nfv_layout_min_region(const struct nfv_region_params *p);
+
 /** Offset of ring @kind of @slot. */
 static inline uint64_t
 nfv_layout_ring_off(const struct nfv_layout *l, uint32_t slot, enum nfv_ring_kind kind)

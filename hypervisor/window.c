@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * window.c - each trust domain's admission window, from where its NFs run.
+ *
+ * NFs that share a CPU hand it to each other once they have taken what
+ * waits for them, so each takes about one turn a window of packets, and a
+ * turn costs a context switch with its cache and TLB refills (microseconds
+ * on a VM): the larger the window, the fewer switches a packet.  NFs that
+ * each have a CPU of their own pay no switches; there the worker bounds the
+ * chain and keeps the whole window in flight, and a larger one only cycles
+ * more buffers through its caches.  So a domain's window grows with the
+ * number of NFs that share a CPU with one of its NFs, up to the ring size
+ * (--ring-size).  See docs/DESIGN.md, "Data path cost".
+ */
+#include <rte_common.h>
+#include <rte_log.h>
+
+#include "daemon.h"
+
+#define RTE_LOGTYPE_NFV_WINDOW RTE_LOGTYPE_USER1
+
+/* Highest CPU number told apart; an NF pinned above counts as unpinned. */
+#define WINDOW_MAX_CPU 1024
+
+/* The CPU a running NF is pinned to, or -1 (several, unknown, or a VM). */
+static int
+pinned_cpu(const struct nfv_nf *nf)
+{
+	if (nf->kind != NF_KIND_PROCESS || nf->place.cpu < 0 || nf->place.cpu >= WINDOW_MAX_CPU)
+		return -1;
+	return nf->place.cpu;
+}
+
+static int
+running(const struct nfv_nf *nf)
+{
+	return __atomic_load_n(&nf->state, __ATOMIC_ACQUIRE) == NF_RUNNING;
+}
+
+/*
+ * How many NFs share an NF's CPU: the running NFs pinned to the one it is
+ * pinned to, or, not pinned, the running NFs for each CPU the worker leaves
+ * them (rounded up).  A domain's window is NFV_WINDOW_ALONE for each NF on
+ * the most shared CPU of its NFs, up to the ring size: each NF's turn then
+ * handles about as many packets however many take turns.  Worker only,
+ * when NFs came or went (relink).
+ */
+void
+nfv_window_update(struct nfv_daemon *d)
+{
+	uint16_t on_cpu[WINDOW_MAX_CPU] = { 0 };
+	uint32_t i, s, nrunning = 0;
+
+	for (i = 0; i < d->nwdom; i++)
+		for (s = 0; s < d->wdom[i]->dom.region.layout.p.nslots; s++) {
+			const struct nfv_nf *nf = &d->wdom[i]->nf[s];
+			int cpu = pinned_cpu(nf);
+
+			if (!running(nf))
+				continue;
+			nrunning++;
+			if (cpu >= 0)
+				on_cpu[cpu]++;
+		}
+	for (i = 0; i < d->nwdom; i++) {
+		struct nfv_hdomain *hd = d->wdom[i];
+		uint32_t window, share = 1;
+
+		for (s = 0; s < hd->dom.region.layout.p.nslots; s++) {
+			const struct nfv_nf *nf = &hd->nf[s];
+			int cpu = pinned_cpu(nf);
+			uint32_t n;
+
+			if (!running(nf))
+				continue;
+			n = cpu >= 0 ? on_cpu[cpu] : (nrunning + d->nf_cpus - 1) / d->nf_cpus;
+			share = RTE_MAX(share, n);
+		}
+		window = RTE_MIN(d->capacity, NFV_WINDOW_ALONE * share);
+		if (window != hd->window) {
+			if (share > 1)
+				RTE_LOG(INFO, NFV_WINDOW, "domain %s: up to %u packets in flight (%u NFs share a CPU)\n",
+					hd->dom.name, window, share);
+			else
+				RTE_LOG(INFO, NFV_WINDOW, "domain %s: up to %u packets in flight (its NFs each have a CPU)\n",
+					hd->dom.name, window);
+		}
+		__atomic_store_n(&hd->window, window, __ATOMIC_RELAXED);
+	}
+}
