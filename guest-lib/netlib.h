@@ -251,7 +251,10 @@ int netlib_tx_burst(struct netlib_ctx *ctx, struct netlib_pkt *const *pkts,
 /**
  * Run the packet loop: receive bursts of NETLIB_BURST, call @handler on
  * each packet, hand them all back.  Polls while packets flow; after a short
- * idle spell sleeps on the NF's doorbell until nfvisord rings it.  Returns
+ * idle spell sleeps on the NF's doorbell until nfvisord rings it.  While
+ * busy it yields the CPU once every 20 us, or every 100 us where nfvisord
+ * says other NFs share this NF's CPU (they then hand it round once per
+ * window of packets, see nfvisord(8) --ring-size).  Returns
  * once netlib_stop() is called; packets still unreturned then (TX ring full)
  * are reclaimed by nfvisord when the NF detaches.
  *

@@ -26,6 +26,10 @@
  *  yields once: what a traffic source or another NF sharing the CPU waits
  *  for us at most, instead of a scheduler time slice. */
 #define NETLIB_TURN_US 20
+/** Bounds of a turn nfvisord asks for (nfv_slot.turn_us): where NFs of a
+ *  chain share a CPU, each takes a window of packets in one turn, and a
+ *  20 us turn cut that in parts, each a context switch. */
+#define NETLIB_TURN_HOST_MAX_US 1000
 /** A yield that comes back sooner found nobody else to run: the turn then
  *  doubles, up to NETLIB_TURN_MAX_US, so an NF alone on its CPU makes a
  *  yield syscall a millisecond instead of every NETLIB_TURN_US. */

@@ -528,6 +528,22 @@ run_tx_all(struct netlib_ctx *ctx, struct netlib_pkt **pkts, unsigned int n)
 }
 
 /*
+ * The busy turn to start from: NETLIB_TURN_US, or longer where nfvisord
+ * asks for it (nfv_slot.turn_us: NFs of a chain share this NF's CPU, where
+ * a turn should hold the window of packets waiting for it).  Read at each
+ * turn reset, so a change applies within a turn.
+ */
+static inline int64_t
+base_turn(const struct netlib_ctx *ctx)
+{
+	uint16_t t = __atomic_load_n(&ctx->slot->turn_us, __ATOMIC_RELAXED);
+
+	if (t <= NETLIB_TURN_US)
+		return NETLIB_TURN_US;
+	return t < NETLIB_TURN_HOST_MAX_US ? t : NETLIB_TURN_HOST_MAX_US;
+}
+
+/*
  * The packet loop of netlib_run() (@one: a handler per packet) and
  * netlib_run_burst() (@burst: one per burst).  The per-packet call is an
  * indirect call for every packet, which NFs sharing a CPU pay dearly:
@@ -539,7 +555,7 @@ run_loop(struct netlib_ctx *ctx, netlib_pkt_handler one, netlib_burst_handler bu
 {
 	struct netlib_pkt *pkts[NETLIB_BURST];
 	struct idle st = { 0, 0 };
-	int64_t turn_end = 0, turn = NETLIB_TURN_US, now, back;
+	int64_t turn_end = 0, turn, now, back;
 	int i, n, ret;
 
 	if ((!one && !burst) || ctx->instance_id < 0) {
@@ -548,6 +564,7 @@ run_loop(struct netlib_ctx *ctx, netlib_pkt_handler one, netlib_burst_handler bu
 		return -EINVAL;
 	}
 	netlib_clock_init();
+	turn = base_turn(ctx);
 	while (!netlib_stopping(ctx)) {
 		n = netlib_rx_burst(ctx, pkts, NETLIB_BURST);
 		if (n < 0)
@@ -581,7 +598,7 @@ run_loop(struct netlib_ctx *ctx, netlib_pkt_handler one, netlib_burst_handler bu
 			sched_yield();
 			back = netlib_loop_us();
 			if (back - now >= NETLIB_YIELD_ALONE_US)
-				turn = NETLIB_TURN_US;
+				turn = base_turn(ctx);
 			else if (turn < NETLIB_TURN_MAX_US)
 				turn = turn * 2 < NETLIB_TURN_MAX_US ? turn * 2 : NETLIB_TURN_MAX_US;
 			turn_end = back + turn;

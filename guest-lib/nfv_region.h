@@ -77,7 +77,7 @@ extern "C" {
 /** "NFVISOR\0" little-endian: the first 8 bytes of every region. */
 #define NFV_REGION_MAGIC 0x00524f534956464eULL
 /** Bumped on any incompatible change of this file. */
-#define NFV_ABI_VERSION 3u
+#define NFV_ABI_VERSION 4u
 
 #define NFV_CACHE_LINE 64u
 #define NFV_REGION_HDR_SIZE 4096u
@@ -170,7 +170,10 @@ struct nfv_slot {
 	uint32_t peer_id;		/**< ivshmem peer id of this slot */
 	uint64_t ring_off[NFV_RINGS_PER_SLOT]; /**< offsets of this slot's rings */
 	uint32_t direct_next;		/**< linked NF: its slot + 1; 0 none */
-	uint32_t why;			/**< enum nfv_slot_why */
+	uint16_t why;			/**< enum nfv_slot_why */
+	uint16_t turn_us;		/**< longest busy turn before a yield that
+					 *   the host asks for (other NFs share
+					 *   this NF's CPU); 0: NetLib's own */
 
 	/* NF writes, host reads as an untrusted hint */
 	uint32_t sleeping;		/**< 0 awake; blocked on its doorbell: a new

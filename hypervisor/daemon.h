@@ -40,6 +40,8 @@
  * buffers through its caches), and per NF that shares one, up to the ring
  * size (nfv_window_update()). */
 #define NFV_WINDOW_ALONE 2048u
+/* NetLib's busy turn for an NF whose CPU other NFs share (window.c). */
+#define NFV_TURN_SHARED_US 100u
 #define NFV_MAX_RULES 4096u
 #define NFV_MAX_VISITS 16u		/* NF deliveries per packet: loop guard */
 #define NFV_HOP_NONE 0xffu		/* packet has left its chain (TONF) */
@@ -149,6 +151,7 @@ struct nfv_nf {
 					 * PEER ring has one producer */
 	uint16_t group;			/* NFs linked to each other share fate:
 					 * a member's slot + 1; 0 none */
+	uint16_t turn_us;		/* worker: the turn asked of NetLib, 0 its own */
 	uint32_t direct_next;		/* link's slot + 1, 0 none: what the slot
 					 * should say (atomic, for nfvctl) */
 	uint8_t peer_kicked;		/* woken for PEER since it was linked */

@@ -84,6 +84,7 @@ hdomain_new(struct nfv_daemon *d, const struct nfv_domain_spec *spec, uint32_t i
 		p.region_size = spec->region_size;
 	if (spec->nslots)
 		p.nslots = spec->nslots;
+	nfv_params_fit_ring(&p, d->cfg.ring_auto);
 	hd = rte_zmalloc("nfv_hdomain", sizeof(*hd), 0);
 	if (!hd) {
 		snprintf(msg, len, "domain %s: out of DPDK memory", spec->name);
@@ -93,7 +94,6 @@ hdomain_new(struct nfv_daemon *d, const struct nfv_domain_spec *spec, uint32_t i
 	for (ret = 0; ret < NFV_VECTORS; ret++)
 		hd->host_efd[ret] = -1;
 	hd->untrusted = spec->untrusted;
-	hd->window = RTE_MIN(d->capacity, NFV_WINDOW_ALONE);	/* no NF yet */
 	ret = nfv_domain_create(&hd->dom, id, spec->name, &p,
 				domain_numa_node(d, spec->name), &why);
 	if (ret < 0) {
@@ -107,6 +107,7 @@ hdomain_new(struct nfv_daemon *d, const struct nfv_domain_spec *spec, uint32_t i
 		rte_free(hd);
 		return NULL;
 	}
+	hd->window = RTE_MIN(p.ring_entries, NFV_WINDOW_ALONE);	/* no NF yet */
 	hd->meta = calloc(hd->dom.region.layout.nbufs, sizeof(*hd->meta));
 	hd->limbo = calloc(hd->dom.region.layout.nbufs, sizeof(*hd->limbo));
 	if (!hd->meta || !hd->limbo) {

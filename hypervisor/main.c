@@ -203,17 +203,22 @@ print_banner(const struct nfv_daemon *d)
 		if (!hd)
 			continue;
 		l = &hd->dom.region.layout;
-		printf(PROG " %s: domain %s (%s): region %" PRIu64 " MiB on NUMA node %d, %u buffers of %u bytes (frames up to %u), %u slots; attach to %s\n",
+		printf(PROG " %s: domain %s (%s): region %" PRIu64 " MiB on NUMA node %d, %u buffers of %u bytes (frames up to %u), %u slots, rings of %u; attach to %s\n",
 		       PACKAGE_VERSION, hd->dom.name, hd->untrusted ? "untrusted" : "trusted",
 		       l->p.region_size >> 20, hd->dom.region.numa_node, l->nbufs, l->p.buf_stride,
-		       l->p.buf_stride - RTE_PKTMBUF_HEADROOM, l->p.nslots, hd->sock_path);
+		       l->p.buf_stride - RTE_PKTMBUF_HEADROOM, l->p.nslots, l->p.ring_entries,
+		       hd->sock_path);
 	}
 	for (i = 0; i < d->nports; i++)
 		printf(PROG ": port %u: %s, receives into domain %s\n", i, d->port[i].name,
 		       d->port[i].hd->dom.name);
-	printf(PROG ": rings of %u entries%s; a domain has up to %u packets in flight while its NFs each have a CPU, %u for each NF on a CPU they share, up to %u\n",
-	       d->capacity, d->cfg.ring_auto ? " (--ring-size auto)" : "",
-	       RTE_MIN(d->capacity, NFV_WINDOW_ALONE), NFV_WINDOW_ALONE, d->capacity);
+	if (d->cfg.ring_auto)
+		printf(PROG ": --ring-size auto: each domain's rings as large as its region holds, up to %u entries; ",
+		       d->capacity);
+	else
+		printf(PROG ": rings of %u entries; ", d->capacity);
+	printf("a domain has up to %u packets in flight while its NFs each have a CPU, %u for each NF on a CPU they share, up to its ring size\n",
+	       RTE_MIN(d->capacity, NFV_WINDOW_ALONE), NFV_WINDOW_ALONE);
 	printf(PROG ": default chain %s; control: %s\n", chain, d->ctl_path);
 	for (i = 0; i < d->nports; i++) {
 		if (d->ft.port_chain[i] == NFV_DEFAULT_CHAIN)

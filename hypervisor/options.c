@@ -497,34 +497,15 @@ domain_params(const struct nfv_config *c, unsigned int i, struct nfv_region_para
 	return c->extra[i - 1].name;
 }
 
-/* Every domain defined at start can have rings of @entries (and as many
- * domains may each have that many packets in flight). */
-static int
-ring_fits(const struct nfv_config *c, uint32_t entries)
-{
-	struct nfv_region_params p;
-	struct nfv_layout l;
-	const char *why;
-	unsigned int i;
-
-	if (c->nextra + 1u > nfv_max_domains(entries))
-		return 0;
-	for (i = 0; i <= c->nextra; i++) {
-		domain_params(c, i, &p);
-		p.ring_entries = entries;
-		if (nfv_layout_compute(&p, &l, &why) < 0)
-			return 0;
-	}
-	return 1;
-}
-
 /*
- * --ring-size auto (the default): the largest of NFV_RING_AUTO_MAX down to
- * NFV_RING_AUTO_MIN that every domain defined at start holds.  NFs that
- * share a CPU take a turn each per window of packets, so a large ring is
- * fewer context switches a packet; NFs alone on their CPU keep a smaller
- * window whatever the ring (nfv_window_update()).  Below the minimum,
- * check_config() names the region that is too small.
+ * --ring-size auto (the default): rings of NFV_RING_AUTO_MAX entries (fewer
+ * only where more domains are defined at start than chain ids allow at
+ * that size), and each domain's rings as large as its region holds, down
+ * to NFV_RING_AUTO_MIN (nfv_params_fit_ring()).  NFs that share a CPU take
+ * a turn each per window of packets, so large rings are fewer context
+ * switches a packet; NFs alone on their CPU keep a smaller window whatever
+ * the ring (window.c).  Below the minimum, check_config() names the region
+ * that is too small.
  */
 static void
 resolve_ring_size(struct nfv_config *c)
@@ -534,9 +515,19 @@ resolve_ring_size(struct nfv_config *c)
 	if (c->region.ring_entries)
 		return;
 	c->ring_auto = 1;
-	for (r = NFV_RING_AUTO_MAX; r > NFV_RING_AUTO_MIN && !ring_fits(c, r); r /= 2)
+	for (r = NFV_RING_AUTO_MAX; r > NFV_RING_AUTO_MIN && c->nextra + 1u > nfv_max_domains(r); r /= 2)
 		;
 	c->region.ring_entries = r;
+}
+
+void
+nfv_params_fit_ring(struct nfv_region_params *p, int ring_auto)
+{
+	struct nfv_layout l;
+	const char *why;
+
+	while (ring_auto && p->ring_entries > NFV_RING_AUTO_MIN && nfv_layout_compute(p, &l, &why) < 0)
+		p->ring_entries /= 2;
 }
 
 static int
@@ -574,6 +565,7 @@ check_config(const struct nfv_config *c, char *msg, size_t len)
 		struct nfv_region_params p;
 		const char *name = domain_params(c, i, &p);
 
+		nfv_params_fit_ring(&p, c->ring_auto);
 		if (nfv_layout_compute(&p, &l, &why) < 0) {
 			uint64_t min = nfv_layout_min_region(&p);
 

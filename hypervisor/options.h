@@ -29,4 +29,11 @@ int nfv_domain_spec_parse(const char *text, struct nfv_domain_spec *spec, const 
 /** Print the help text. */
 void nfv_usage(FILE *out, const char *prog);
 
+/**
+ * Under --ring-size auto (@ring_auto), lower @p's ring size until its
+ * region holds the rings and their buffers, down to NFV_RING_AUTO_MIN:
+ * each domain's rings are as large as its region allows.
+ */
+void nfv_params_fit_ring(struct nfv_region_params *p, int ring_auto);
+
 #endif /* NFV_OPTIONS_H */

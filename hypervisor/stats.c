@@ -152,7 +152,7 @@ nfv_domain_json(struct nfv_daemon *d, const struct nfv_hdomain *hd)
 		attached += st != NF_FREE;
 	}
 	r = pool_json(hd);
-	json_object_update_new(r, json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
+	json_object_update_new(r, json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
 		"id", (json_int_t)hd->dom.id,
 		"trust", hd->untrusted ? "untrusted" : "trusted",
 		"socket", hd->sock_path,
@@ -162,6 +162,7 @@ nfv_domain_json(struct nfv_daemon *d, const struct nfv_hdomain *hd)
 		"running", (json_int_t)running,
 		"copies_in", (json_int_t)in,
 		"copies_out", (json_int_t)out,
+		"ring_size", (json_int_t)hd->dom.region.layout.p.ring_entries,
 		"window", (json_int_t)__atomic_load_n(&hd->window, __ATOMIC_RELAXED)));
 	return r;
 }
@@ -227,7 +228,7 @@ nfv_stats_status(struct nfv_daemon *d)
 			 "flow_rules", (json_int_t)__atomic_load_n(&d->ft.nrules, __ATOMIC_RELAXED),
 			 "default_chain", chain,
 			 "direct", d->cfg.direct,
-			 "ring_size", (json_int_t)d->capacity,
+			 "ring_size", (json_int_t)d->hd->dom.region.layout.p.ring_entries,
 			 "window", (json_int_t)__atomic_load_n(&d->hd->window, __ATOMIC_RELAXED),
 			 "tx_hold_us", (json_int_t)d->cfg.tx_hold_us,
 			 "idle_sleep_us", (json_int_t)d->cfg.idle_sleep_us,
@@ -340,7 +341,7 @@ nf_json(const struct nfv_nf *nf, int state)
 	/* Our own copy: the slot's may have been rewritten by an NF. */
 	uint32_t next = __atomic_load_n(&nf->direct_next, __ATOMIC_RELAXED);
 
-	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:I, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I}",
+	return json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:I, s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I, s:I}",
 			 "slot", (json_int_t)nf->slot, "domain", nf->hd->dom.name,
 			 "state", nfv_nf_state_name(state),
 			 "kind", nf->kind == NF_KIND_VM ? "vm" : "process",
@@ -359,7 +360,8 @@ nf_json(const struct nfv_nf *nf, int state)
 			 "sleeping", __atomic_load_n(&shm->sleeping, __ATOMIC_RELAXED) != 0,
 			 "peer_queued", peer_queued(nf),
 			 "direct_to", next ? (json_int_t)next - 1 : (json_int_t)-1,
-			 "direct_in", (json_int_t)NFV_STAT_GET(nf->st.direct_in));
+			 "direct_in", (json_int_t)NFV_STAT_GET(nf->st.direct_in),
+			 "turn_us", (json_int_t)__atomic_load_n(&nf->turn_us, __ATOMIC_RELAXED));
 }
 
 json_t *

@@ -9,7 +9,7 @@
  * each have a CPU of their own pay no switches; there the worker bounds the
  * chain and keeps the whole window in flight, and a larger one only cycles
  * more buffers through its caches.  So a domain's window grows with the
- * number of NFs that share a CPU with one of its NFs, up to the ring size
+ * number of NFs that share a CPU with one of its NFs, up to its ring size
  * (--ring-size).  See docs/DESIGN.md, "Data path cost".
  */
 #include <rte_common.h>
@@ -35,6 +35,24 @@ static int
 running(const struct nfv_nf *nf)
 {
 	return __atomic_load_n(&nf->state, __ATOMIC_ACQUIRE) == NF_RUNNING;
+}
+
+/*
+ * Ask NetLib for a longer busy turn where other NFs share the NF's CPU:
+ * each NF of a chain there takes what waits for it (up to the window) in
+ * one turn, and NetLib's own 20 us cut that in parts, each a context
+ * switch.  Where an NF has its CPU to itself, or shares it with a traffic
+ * source rather than NFs, NetLib keeps its own turn, which bounds what the
+ * other task waits.  The slot's host line is writable by the domain's NFs:
+ * NetLib bounds what it reads there, and nf list shows our own copy.
+ */
+static void
+set_turn(struct nfv_nf *nf, uint16_t us)
+{
+	struct nfv_slot *slot = nfv_region_slot(&nf->hd->dom.region, nf->slot);
+
+	__atomic_store_n(&nf->turn_us, us, __ATOMIC_RELAXED);
+	__atomic_store_n(&slot->turn_us, us, __ATOMIC_RELAXED);
 }
 
 /*
@@ -67,7 +85,7 @@ nfv_window_update(struct nfv_daemon *d)
 		uint32_t window, share = 1;
 
 		for (s = 0; s < hd->dom.region.layout.p.nslots; s++) {
-			const struct nfv_nf *nf = &hd->nf[s];
+			struct nfv_nf *nf = &hd->nf[s];
 			int cpu = pinned_cpu(nf);
 			uint32_t n;
 
@@ -75,8 +93,9 @@ nfv_window_update(struct nfv_daemon *d)
 				continue;
 			n = cpu >= 0 ? on_cpu[cpu] : (nrunning + d->nf_cpus - 1) / d->nf_cpus;
 			share = RTE_MAX(share, n);
+			set_turn(nf, n > 1 ? NFV_TURN_SHARED_US : 0);
 		}
-		window = RTE_MIN(d->capacity, NFV_WINDOW_ALONE * share);
+		window = RTE_MIN(hd->dom.region.layout.p.ring_entries, NFV_WINDOW_ALONE * share);
 		if (window != hd->window) {
 			if (share > 1)
 				RTE_LOG(INFO, NFV_WINDOW, "domain %s: up to %u packets in flight (%u NFs share a CPU)\n",

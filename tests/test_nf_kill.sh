@@ -9,7 +9,8 @@ need_root_hugepages 160
 # Many flows, replayed forever, so both instances of service 1 get traffic.
 "$PCAPGEN" -o "$T/flows.pcap" -n 4096 -s 64 -f 256 >/dev/null || hard "pcapgen failed"
 start_daemon "$T/d.log" --no-pci --vdev "net_pcap0,rx_pcap=$T/flows.pcap,infinite_rx=1" --vdev net_null1 \
-	-- -r "$RUN" --chain nf:1,nf:2,port:1 --wait-chain --summary "$T/summary.json"
+	-- -r "$RUN" --chain nf:1,nf:2,port:1 --wait-chain --summary "$T/summary.json" \
+	--ring-size 2048	# a window of 2048 whatever the NFs' CPUs: half of it a replica
 start_nf A "$FWD" --service 1 --name victim
 start_nf B "$FWD" --service 1 --name survivor
 start_nf C "$REWRITE" --service 2 --name rewrite --mac-swap

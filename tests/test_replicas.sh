@@ -141,7 +141,8 @@ TIMEOUT=8
 RUN=$T/run2
 "$PCAPGEN" -o "$T/new.pcap" -n $((F * 2)) -s 64 -f $F >/dev/null || hard "pcapgen failed"
 start_daemon "$T/d2.log" --no-pci --vdev "net_pcap0,rx_pcap=$T/new.pcap,tx_pcap=/dev/null" \
-	-- -r "$RUN" --chain nf:1,nf:2,port:0 --wait-chain --flow-timeout $TIMEOUT
+	-- -r "$RUN" --chain nf:1,nf:2,port:0 --wait-chain --flow-timeout $TIMEOUT \
+	--ring-size 2048	# a window of 2048 whatever the NFs' CPUs: half of it a replica
 r=$(ctl service policy 1 load)
 [ "$(echo "$r" | jq -r .policy),$(echo "$r" | jq -r .previous)" = load,flow ] ||
 	fail "service policy 1 load: $r"

@@ -3,15 +3,16 @@
 # Integration: the rings --ring-size auto picks, and each domain's window
 # of packets in flight, which follows where its NFs run
 # (hypervisor/window.c).
-#  - auto: 8192 entries in 64M regions, 4096 in 32M, 2048 in 16M, and a
-#    domain created later in a region too small for the rings is refused
-#    with the size it needs;
+#  - auto: 8192 entries in 64M regions, 4096 in 32M, 2048 in 16M, for
+#    domains defined at start and created later alike;
 #  - a domain keeps at most 2048 packets in flight while its NFs each have
 #    a CPU (one NF pinned to CPU 0, then a second pinned to CPU 1), and
 #    2048 for each NF on the most shared CPU of its NFs (2, 3, then 5 NFs
 #    pinned to CPU 0: 4096, 6144, then the ring's 8192; an NF pinned and
 #    one not pinned on the 1 CPU the worker leaves: 4096), back to 2048
-#    once the NFs that shared are gone.
+#    once the NFs that shared are gone;
+#  - NFs that share a CPU with other NFs are asked for 100 us turns
+#    (nf list turn_us), the others keep NetLib's own (0).
 . "$(dirname "$0")/lib.sh"
 need_root_hugepages 160
 [ "$(nproc)" = 2 ] || skip "the unpinned case assumes 2 CPUs (1 left to NFs); this machine has $(nproc)"
@@ -27,17 +28,17 @@ rings() {
 }
 rings 16M >"$T/r"; [ "$(cat "$T/r")" = "[2048,2048]" ] || fail "16M regions: want rings of 2048, window 2048: $(cat "$T/r")"
 rings 32M >"$T/r"; [ "$(cat "$T/r")" = "[4096,2048]" ] || fail "32M regions: want rings of 4096, window 2048: $(cat "$T/r")"
-grep -q "rings of 4096 entries (--ring-size auto); a domain has up to 2048 packets in flight while its NFs each have a CPU, 2048 for each NF on a CPU they share, up to 4096" \
-	"$T/r32M.log" || fail "the banner does not say the rings and windows: $(grep rings "$T/r32M.log")"
-
+grep -q "domain default (trusted): region 32 MiB .* rings of 4096; attach to" "$T/r32M.log" &&
+	grep -q "nfvisord: --ring-size auto: each domain's rings as large as its region holds, up to 8192 entries; a domain has up to 2048 packets in flight while its NFs each have a CPU, 2048 for each NF on a CPU they share, up to its ring size" \
+	"$T/r32M.log" || fail "the banner does not say the rings and windows: $(grep -i ring "$T/r32M.log")"
 start_daemon "$T/d.log" "${EAL[@]}" -- -r "$RUN" --chain nf:1,nf:2,port:0 --summary "$T/sum.json"
 [ "$(ctl status | jq -c '[.ring_size, .window]')" = "[8192,2048]" ] ||
 	fail "64M regions: want rings of 8192, window 2048: $(ctl status | jq -c '[.ring_size, .window]')"
-out=$("$NFVCTL" --socket "$RUN/nfvisord.sock" domain create small size=16M 2>&1) &&
-	fail "a 16M domain was created with rings of 8192: $out"
-case $out in *"region too small"*"(64M at least, with 16 slots and --ring-size 8192)"*) ;;
-*) fail "no size named for a domain too small for the rings: $out" ;; esac
-note "$out"
+# A domain created later gets the rings its region holds.
+ctl domain create small size=16M >/dev/null || fail "a 16M domain was refused"
+[ "$(ctl domain list | jq -c '[.domains[] | [.domain, .ring_size, .window]]')" = '[["default",8192,2048],["small",2048,2048]]' ] ||
+	fail "domain list: want rings of 8192 and 2048: $(ctl domain list | jq -c '[.domains[] | [.domain, .ring_size, .window]]')"
+ctl domain destroy small >/dev/null || fail "cannot destroy domain small"
 
 # nf SVC [CPU]: nfv-fwd for service SVC, pinned to CPU if given; sets NFPID.
 nf() {
@@ -54,6 +55,13 @@ expect_window() {
 		fail "$2: window $(window), want $1 ($(ctl nf list | jq -c '[.nfs[] | [.pid, .cpu, .state]]'))"
 	note "$2: window $1"
 }
+# The busy turns nfvisord asks of the running NFs' NetLib, sorted.
+turns() { ctl nf list | jq -c '[.nfs[] | select(.state == "running") | .turn_us] | sort'; }
+expect_turns() {
+	WANTT=$1
+	wait_for '[ "$(turns)" = "$WANTT" ]' 5 || fail "$2: turns $(turns), want $1"
+	note "$2: turns $1"
+}
 gone() {
 	kill -TERM "$1"; wait_exit "$1" 10 >/dev/null
 	wait_for "[ -z \"\$(nf_of_pid $1)\" ]" 10 || fail "NF $1 still listed"
@@ -62,9 +70,11 @@ gone() {
 nf 1 0; A=$NFPID
 wait_for "nfs_running 1" 20 || fail "NF 1 did not register: $(ctl nf list)"
 expect_window 2048 "one NF on CPU 0"
+expect_turns "[0]" "one NF on CPU 0"
 nf 2 0; B=$NFPID
 wait_for "nfs_running 2" 20 || fail "NF 2 did not register: $(ctl nf list)"
 expect_window 4096 "two NFs on CPU 0"
+expect_turns "[100,100]" "two NFs on CPU 0"
 [ "$(ctl status | jq .window)" = 4096 ] || fail "status does not show the window: $(ctl status | jq -c .window)"
 grep -q "domain default: up to 4096 packets in flight (2 NFs share a CPU)" "$T/d.log" ||
 	fail "no log line for the larger window: $(grep 'in flight' "$T/d.log")"
@@ -79,15 +89,18 @@ gone "$E"; gone "$D"; gone "$C"
 expect_window 4096 "NFs 3 to 5 gone"
 gone "$B"
 expect_window 2048 "NF 2 gone"
+expect_turns "[0]" "NF 2 gone"
 nf 2 1; B=$NFPID
 wait_for "nfs_running 2" 20 || fail "NF 2 on CPU 1 did not register: $(ctl nf list)"
 expect_window 2048 "NFs on CPUs 0 and 1"
+expect_turns "[0,0]" "NFs on CPUs 0 and 1"
 gone "$B"
 # Not pinned: 2 NFs and the worker on 2 CPUs share one.
 [ "$(taskset -p $$ | sed 's/.*: //')" = 3 ] || skip "this shell is pinned: $(taskset -p $$)"
 nf 2; B=$NFPID
 wait_for "nfs_running 2" 20 || fail "the unpinned NF did not register: $(ctl nf list)"
 expect_window 4096 "an NF on CPU 0 and one unpinned"
+expect_turns "[0,100]" "an NF on CPU 0 and one unpinned"
 gone "$A"
 expect_window 2048 "the unpinned NF alone"
 gone "$B"
