@@ -191,6 +191,13 @@ struct nfv_hdomain {
 	uint32_t window;
 };
 
+/** @nf is registered and served (any thread). */
+static inline int
+nfv_nf_running(const struct nfv_nf *nf)
+{
+	return __atomic_load_n(&nf->state, __ATOMIC_ACQUIRE) == NF_RUNNING;
+}
+
 /** Packets lent or staged to @nf: its queue load. */
 static inline uint32_t
 nfv_nf_load(const struct nfv_nf *nf)

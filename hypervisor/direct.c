@@ -11,12 +11,6 @@
 
 #define RTE_LOGTYPE_NFV_DIRECT RTE_LOGTYPE_USER1
 
-static int
-running(const struct nfv_nf *nf)
-{
-	return __atomic_load_n(&nf->state, __ATOMIC_ACQUIRE) == NF_RUNNING;
-}
-
 /* Does an NF hand packets to @nf now?  (At most one ever may.) */
 static int
 linked_to(const struct nfv_nf *nf)
@@ -93,7 +87,7 @@ plan_chain(const struct nfv_chain *c, void *arg)
 		if (pl->sticky && !(from && from->link_fixed))
 			continue;
 		pl->claimed_by[b] = a;
-		if (from && to && to->hd == from->hd && running(to))
+		if (from && to && to->hd == from->hd && nfv_nf_running(to))
 			pl->next[a] = to;
 	}
 }
@@ -129,7 +123,7 @@ plan_links(const struct nfv_daemon *d, struct link_plan *pl)
 static struct nfv_nf *
 wanted_link(const struct link_plan *pl, const struct nfv_nf *nf)
 {
-	if (!running(nf) || only_instance(pl->d, nf->service) != nf)
+	if (!nfv_nf_running(nf) || only_instance(pl->d, nf->service) != nf)
 		return NULL;
 	return pl->next[nf->service];
 }
@@ -320,7 +314,7 @@ nfv_direct_sweep(struct nfv_daemon *d)
 		/* Each of its sleeps is rung once, here or by kick() (which
 		 * shares kick_seq: either doorbell wakes it to all its rings). */
 		sleep = __atomic_load_n(&nfv_region_slot(r, nf->slot)->sleeping, __ATOMIC_RELAXED);
-		if (!sleep || sleep == nf->kick_seq || !linked_to(nf) || !running(nf))
+		if (!sleep || sleep == nf->kick_seq || !linked_to(nf) || !nfv_nf_running(nf))
 			continue;
 		shm = peer_ring(nf);
 		prod = __atomic_load_n(&shm->prod, __ATOMIC_RELAXED);

@@ -31,12 +31,6 @@ pinned_cpu(const struct nfv_nf *nf)
 	return nf->place.cpu;
 }
 
-static int
-running(const struct nfv_nf *nf)
-{
-	return __atomic_load_n(&nf->state, __ATOMIC_ACQUIRE) == NF_RUNNING;
-}
-
 /*
  * Ask NetLib for a longer busy turn where other NFs share the NF's CPU:
  * each NF of a chain there takes what waits for it (up to the window) in
@@ -74,7 +68,7 @@ nfv_window_update(struct nfv_daemon *d)
 			const struct nfv_nf *nf = &d->wdom[i]->nf[s];
 			int cpu = pinned_cpu(nf);
 
-			if (!running(nf))
+			if (!nfv_nf_running(nf))
 				continue;
 			nrunning++;
 			if (cpu >= 0)
@@ -89,7 +83,7 @@ nfv_window_update(struct nfv_daemon *d)
 			int cpu = pinned_cpu(nf);
 			uint32_t n;
 
-			if (!running(nf))
+			if (!nfv_nf_running(nf))
 				continue;
 			n = cpu >= 0 ? on_cpu[cpu] : (nrunning + d->nf_cpus - 1) / d->nf_cpus;
 			share = RTE_MAX(share, n);
