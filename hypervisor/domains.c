@@ -11,7 +11,6 @@
  * worker finds no buffer of it held, lent or out in a port queue.
  */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,12 +96,8 @@ hdomain_new(struct nfv_daemon *d, const struct nfv_domain_spec *spec, uint32_t i
 	ret = nfv_domain_create(&hd->dom, id, spec->name, &p,
 				domain_numa_node(d, spec->name), &why);
 	if (ret < 0) {
-		uint64_t min = nfv_layout_min_region(&p);
-
-		if (ret == -EINVAL && min > p.region_size)
-			snprintf(msg, len, "domain %s: %s (%" PRIu64 "M at least, with %u slots and --ring-size %u)",
-				 spec->name, why, min >> 20, p.nslots, p.ring_entries);
-		else
+		if (ret != -EINVAL ||
+		    !nfv_region_too_small(&p, spec->name, why, d->cfg.ring_auto, msg, len))
 			snprintf(msg, len, "domain %s: %s (%s)", spec->name, why, strerror(-ret));
 		rte_free(hd);
 		return NULL;

@@ -519,6 +519,20 @@ resolve_ring_size(struct nfv_config *c)
 	c->region.ring_entries = r;
 }
 
+int
+nfv_region_too_small(const struct nfv_region_params *p, const char *name, const char *why,
+		     int ring_auto, char *msg, size_t len)
+{
+	uint64_t min = nfv_layout_min_region(p);
+
+	if (min <= p->region_size)
+		return 0;
+	snprintf(msg, len, "domain %s: %s (%" PRIu64 "M at least, with %u slots and --ring-size %u%s)",
+		 name, why, min >> 20, p->nslots, p->ring_entries,
+		 ring_auto ? ", the least --ring-size auto takes" : "");
+	return 1;
+}
+
 void
 nfv_params_fit_ring(struct nfv_region_params *p, int ring_auto)
 {
@@ -566,13 +580,7 @@ check_config(const struct nfv_config *c, char *msg, size_t len)
 
 		nfv_params_fit_ring(&p, c->ring_auto);
 		if (nfv_layout_compute(&p, &l, &why) < 0) {
-			uint64_t min = nfv_layout_min_region(&p);
-
-			if (min > p.region_size)
-				snprintf(msg, len, "domain %s: %s (%" PRIu64 "M at least, with %u slots and --ring-size %u%s)",
-					 name, why, min >> 20, p.nslots, p.ring_entries,
-					 c->ring_auto ? ", the least --ring-size auto takes" : "");
-			else
+			if (!nfv_region_too_small(&p, name, why, c->ring_auto, msg, len))
 				snprintf(msg, len, "domain %s: %s", name, why);
 			return -EINVAL;
 		}

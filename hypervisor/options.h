@@ -36,4 +36,12 @@ void nfv_usage(FILE *out, const char *prog);
  */
 void nfv_params_fit_ring(struct nfv_region_params *p, int ring_auto);
 
+/**
+ * If @p's region is smaller than its other parameters need, write to @msg
+ * "domain NAME: WHY (SIZE at least, with N slots and --ring-size R)" and
+ * return 1; else return 0 and leave @msg alone.
+ */
+int nfv_region_too_small(const struct nfv_region_params *p, const char *name, const char *why,
+			 int ring_auto, char *msg, size_t len);
+
 #endif /* NFV_OPTIONS_H */

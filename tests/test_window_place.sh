@@ -39,6 +39,9 @@ ctl domain create small size=16M >/dev/null || fail "a 16M domain was refused"
 [ "$(ctl domain list | jq -c '[.domains[] | [.domain, .ring_size, .window]]')" = '[["default",8192,2048],["small",2048,2048]]' ] ||
 	fail "domain list: want rings of 8192 and 2048: $(ctl domain list | jq -c '[.domains[] | [.domain, .ring_size, .window]]')"
 ctl domain destroy small >/dev/null || fail "cannot destroy domain small"
+# One too small even for the least rings says the size it needs.
+expect_err "domain tiny: region too small for its slots, rings and at least two rings' worth of buffers: raise --region-size (16M at least, with 16 slots and --ring-size 2048, the least --ring-size auto takes)" \
+	domain create tiny size=8M
 
 # nf SVC [CPU]: nfv-fwd for service SVC, pinned to CPU if given; sets NFPID.
 nf() {
