@@ -213,6 +213,55 @@ START_TEST(test_room_cached)
 }
 END_TEST
 
+/* The streaming producer (the worker's RX rings): the same entries, in
+ * order, whole, across the end of the array, with the cached room. */
+START_TEST(test_stream_producer)
+{
+	struct pair p;
+	struct nfv_desc d[ENTRIES], out[ENTRIES];
+	unsigned int i, k, sent = 0, got = 0, short_puts = 0;
+
+	pair_init(&p, ENTRIES, sizeof(struct nfv_desc));
+	/* Bursts of 23 and 17 entries, 18 taken each time: they wrap, and
+	 * the ring fills. */
+	for (k = 0; k < 40; k++) {
+		unsigned int n = k & 1 ? 17u : 23u;
+		int put, n_out;
+
+		for (i = 0; i < n; i++)
+			d[i] = (struct nfv_desc){ .buf = sent + i, .data_off = (uint16_t)(sent + i + 1),
+						  .data_len = (uint16_t)(2 * (sent + i)), .action = 3,
+						  .flags = 5, .dest = 7, .flow_hash = ~(sent + i) };
+		put = nfv_ring_enqueue_burst_stream(&p.prod, d, n);
+		ck_assert_int_ge(put, 0);
+		ck_assert_uint_le((unsigned int)put, n);
+		short_puts += (unsigned int)put < n;
+		sent += (unsigned int)put;
+		/* Take less than was put, so the ring fills now and then. */
+		n_out = nfv_ring_dequeue_burst(&p.cons, out, 18);
+		ck_assert_int_ge(n_out, 0);
+		for (i = 0; i < (unsigned int)n_out; i++, got++) {
+			ck_assert_uint_eq(out[i].buf, got);
+			ck_assert_uint_eq(out[i].flow_hash, ~got);
+			ck_assert_uint_eq(out[i].data_off, (uint16_t)(got + 1));
+			ck_assert_uint_eq(out[i].data_len, (uint16_t)(2 * got));
+			ck_assert_uint_eq(out[i].action, 3);
+			ck_assert_uint_eq(out[i].flags, 5);
+			ck_assert_uint_eq(out[i].dest, 7);
+		}
+	}
+	ck_assert_uint_gt(sent, 2 * ENTRIES);
+	ck_assert_uint_gt(short_puts, 0);
+	ck_assert_uint_eq(nfv_ring_dequeue_burst(&p.cons, out, ENTRIES), sent - got);
+	/* Full: nothing more; a consumer index that ran ahead is caught. */
+	ck_assert_int_eq(nfv_ring_enqueue_burst_stream(&p.prod, d, ENTRIES), ENTRIES);
+	ck_assert_int_eq(nfv_ring_enqueue_burst_stream(&p.prod, d, 1), 0);
+	p.prod.shm->cons = p.prod.local + 5;
+	ck_assert_int_eq(nfv_ring_enqueue_burst_stream(&p.prod, d, 1), -EPROTO);
+	free(p.mem);
+}
+END_TEST
+
 /* Our own index lives privately: a peer overwriting it changes nothing. */
 START_TEST(test_own_index_is_private)
 {
@@ -276,6 +325,7 @@ ring_suite(void)
 	tcase_add_test(tc, test_corrupt_consumer_index);
 	tcase_add_test(tc, test_cached_producer);
 	tcase_add_test(tc, test_room_cached);
+	tcase_add_test(tc, test_stream_producer);
 	tcase_add_test(tc, test_own_index_is_private);
 	tcase_add_test(tc, test_read_desc_and_consume);
 	suite_add_tcase(s, tc);
