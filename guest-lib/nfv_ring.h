@@ -163,6 +163,14 @@ nfv_ring_put16_stream(struct nfv_ring *r, const void *objs, unsigned int n)
 #endif
 }
 
+/* How many of @n entries fit in @room free ones: @room if negative (an
+ * error), else at most @room. */
+static inline int
+nfv_ring_fit(int room, unsigned int n)
+{
+	return room < 0 ? room : (int)(n < (unsigned int)room ? n : (unsigned int)room);
+}
+
 /**
  * Producer: copy up to @n entries from @objs into the ring.
  * @return number of entries enqueued (0..n), or -EPROTO (see free_count).
@@ -170,14 +178,11 @@ nfv_ring_put16_stream(struct nfv_ring *r, const void *objs, unsigned int n)
 static inline int
 nfv_ring_enqueue_burst(struct nfv_ring *r, const void *objs, unsigned int n)
 {
-	int room = nfv_ring_free_count(r);
+	int k = nfv_ring_fit(nfv_ring_free_count(r), n);
 
-	if (room < 0)
-		return room;
-	if (n > (unsigned int)room)
-		n = (unsigned int)room;
-	nfv_ring_put(r, objs, n);
-	return (int)n;
+	if (k >= 0)
+		nfv_ring_put(r, objs, (unsigned int)k);
+	return k;
 }
 
 /**
@@ -213,14 +218,11 @@ nfv_ring_room_cached(struct nfv_ring *r, unsigned int want)
 static inline int
 nfv_ring_enqueue_burst_cached(struct nfv_ring *r, const void *objs, unsigned int n)
 {
-	int room = nfv_ring_room_cached(r, n);
+	int k = nfv_ring_fit(nfv_ring_room_cached(r, n), n);
 
-	if (room < 0)
-		return room;
-	if (n > (unsigned int)room)
-		n = (unsigned int)room;
-	nfv_ring_put(r, objs, n);
-	return (int)n;
+	if (k >= 0)
+		nfv_ring_put(r, objs, (unsigned int)k);
+	return k;
 }
 
 /**
@@ -232,14 +234,11 @@ nfv_ring_enqueue_burst_cached(struct nfv_ring *r, const void *objs, unsigned int
 static inline int
 nfv_ring_enqueue_burst_stream(struct nfv_ring *r, const void *objs, unsigned int n)
 {
-	int room = nfv_ring_room_cached(r, n);
+	int k = nfv_ring_fit(nfv_ring_room_cached(r, n), n);
 
-	if (room < 0)
-		return room;
-	if (n > (unsigned int)room)
-		n = (unsigned int)room;
-	nfv_ring_put16_stream(r, objs, n);
-	return (int)n;
+	if (k >= 0)
+		nfv_ring_put16_stream(r, objs, (unsigned int)k);
+	return k;
 }
 
 /**
