@@ -248,6 +248,8 @@ struct nfv_totals {
 	uint64_t reclaim_us_sum;
 	uint64_t sleeps;		/* --idle-sleep-us: times the worker slept */
 	uint64_t slept_ns;		/* and for how long in all */
+	uint64_t yields;		/* rounds with no work after which the
+					 * worker gave its CPU to NFs on it */
 };
 
 struct nfv_daemon;
@@ -295,6 +297,10 @@ struct nfv_daemon {
 					 * ring size; each domain's window is
 					 * at most this */
 	uint32_t nf_cpus;		/* CPUs online besides the worker's */
+	int cpus_online;		/* at start */
+	int worker_cpu;			/* the one CPU the worker may run on, or -1 */
+	uint32_t nfs_on_worker_cpu;	/* worker writes (window.c), atomic:
+					 * running NFs that share its CPU */
 	uint32_t max_domains;		/* nfv_max_domains(capacity) */
 	uint64_t tx_hold_tsc;		/* --tx-hold-us in TSC cycles */
 	uint16_t next_instance;
@@ -305,6 +311,7 @@ struct nfv_daemon {
 	struct nfv_totals tot;
 	uint64_t last_activity_ns;	/* worker: input or NF output last seen */
 	int active;			/* worker: some since the last look */
+	int progress;			/* worker: some this round */
 	uint32_t sleep_ns;		/* worker: its next idle sleep (--idle-sleep-us) */
 	int ctl_busy;			/* worker: control work since the last look */
 	/* mailbox: control thread -> worker, one call at a time */

@@ -313,8 +313,18 @@ main(int argc, char **argv)
 	d->max_domains = nfv_max_domains(d->capacity);	/* check_config() checked */
 	{
 		long online = sysconf(_SC_NPROCESSORS_ONLN);
+		rte_cpuset_t cs = rte_lcore_cpuset(rte_get_main_lcore());
 
+		d->cpus_online = online > 0 ? (int)online : 1;
 		d->nf_cpus = online > 1 ? (uint32_t)online - 1 : 1;
+		d->worker_cpu = -1;
+		if (CPU_COUNT(&cs) == 1) {
+			int c;
+
+			for (c = 0; c < CPU_SETSIZE; c++)
+				if (CPU_ISSET(c, &cs))
+					d->worker_cpu = c;
+		}
 	}
 	d->tx_hold_tsc = (uint64_t)d->cfg.tx_hold_us * rte_get_tsc_hz() / 1000000u;
 	signal(SIGINT, on_signal);

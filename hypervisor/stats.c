@@ -198,12 +198,16 @@ copies_json(struct nfv_daemon *d)
 	return arr;
 }
 
-/* --idle-sleep-us: how often and how long the worker slept. */
+/* --idle-sleep-us: how often and how long the worker slept; and how often
+ * it gave its CPU to NFs that share it (window.c). */
 static json_t *
 worker_sleep_json(const struct nfv_daemon *d)
 {
-	return json_pack("{s:I, s:I}", "sleeps", (json_int_t)NFV_STAT_GET(d->tot.sleeps),
-			 "slept_ms", (json_int_t)(NFV_STAT_GET(d->tot.slept_ns) / 1000000u));
+	return json_pack("{s:I, s:I, s:I, s:I}", "sleeps", (json_int_t)NFV_STAT_GET(d->tot.sleeps),
+			 "slept_ms", (json_int_t)(NFV_STAT_GET(d->tot.slept_ns) / 1000000u),
+			 "yields", (json_int_t)NFV_STAT_GET(d->tot.yields),
+			 "nfs_on_its_cpu",
+			 (json_int_t)__atomic_load_n(&d->nfs_on_worker_cpu, __ATOMIC_RELAXED));
 }
 
 json_t *

@@ -9,6 +9,7 @@
  * buffer is free, held by the worker, or lent to exactly one slot.
  */
 #include <errno.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <time.h>
@@ -747,6 +748,7 @@ rx_ports(struct nfv_daemon *d)
 		NFV_STAT_ADD(port->st.rx_bytes, bytes);
 		NFV_STAT_ADD(d->tot.rx, n);
 		d->active = 1;
+		d->progress = 1;
 	}
 }
 
@@ -912,6 +914,7 @@ drain_nf(struct nfv_daemon *d, struct nfv_nf *nf)
 		return;
 	}
 	d->active = 1;
+	d->progress = 1;
 	/* The packets' metadata and mbuf headers, last touched a window of
 	 * packets ago, in flight at once. */
 	for (i = 0; i < n; i++)
@@ -1426,6 +1429,7 @@ nfv_worker_loop(struct nfv_daemon *d)
 		/* No burst of ours runs here: a driver may unmap a port's
 		 * rings once we passed this point (quiesce.h). */
 		nfv_quiesce_point();
+		d->progress = 0;
 		rx_ports(d);
 		for (i = 0; i < d->nwdom; i++) {
 			struct nfv_hdomain *hd = d->wdom[i];
@@ -1446,6 +1450,13 @@ nfv_worker_loop(struct nfv_daemon *d)
 			flush_port(d, &d->port[p]);
 		if (d->nlinked)
 			nfv_direct_sweep(d);
+		/* NFs on our CPU (window.c) run when we give it up: after a
+		 * round that moved nothing, as NetLib does when idle. */
+		if (unlikely(__atomic_load_n(&d->nfs_on_worker_cpu, __ATOMIC_RELAXED)) &&
+		    !d->progress) {
+			sched_yield();
+			NFV_STAT_ADD(d->tot.yields, 1);
+		}
 		/* Asleep (--idle-sleep-us), every wake-up is a housekeeping
 		 * period of its own: one round, then the next sleep. */
 		if (++iter % HOUSEKEEP_EVERY == 0 || d->sleep_ns) {

@@ -11,6 +11,14 @@
  * more buffers through its caches.  So a domain's window grows with the
  * number of NFs that share a CPU with one of its NFs, up to its ring size
  * (--ring-size).  See docs/DESIGN.md, "Data path cost".
+ *
+ * An NF may also share the worker's CPU (pinned there, or on a machine of
+ * one CPU).  The worker polls without pause, so such an NF would run only
+ * when the scheduler takes the CPU from it, a window of packets each time
+ * slice (milliseconds).  There the worker counts as one more task on that
+ * CPU, and it gives the CPU up after a round that found no work
+ * (switch.c), as NetLib does when idle: the two then take turns of a
+ * window each.
  */
 #include <rte_common.h>
 #include <rte_log.h>
@@ -61,7 +69,7 @@ void
 nfv_window_update(struct nfv_daemon *d)
 {
 	uint16_t on_cpu[WINDOW_MAX_CPU] = { 0 };
-	uint32_t i, s, nrunning = 0;
+	uint32_t i, s, nrunning = 0, on_worker = 0, was;
 
 	for (i = 0; i < d->nwdom; i++)
 		for (s = 0; s < d->wdom[i]->dom.region.layout.p.nslots; s++) {
@@ -73,25 +81,46 @@ nfv_window_update(struct nfv_daemon *d)
 			nrunning++;
 			if (cpu >= 0)
 				on_cpu[cpu]++;
+			if (d->cpus_online == 1 || (cpu >= 0 && cpu == d->worker_cpu))
+				on_worker++;
 		}
+	was = __atomic_load_n(&d->nfs_on_worker_cpu, __ATOMIC_RELAXED);
+	if (on_worker != was) {
+		if (on_worker)
+			RTE_LOG(INFO, NFV_WINDOW, "%u NF%s share%s the worker's CPU: it gives the CPU up after each round that finds no work (pin NFs to other CPUs to avoid the switches)\n",
+				on_worker, on_worker > 1 ? "s" : "", on_worker > 1 ? "" : "s");
+		else
+			RTE_LOG(INFO, NFV_WINDOW, "no NF shares the worker's CPU any more: it polls without pause\n");
+		__atomic_store_n(&d->nfs_on_worker_cpu, on_worker, __ATOMIC_RELAXED);
+	}
 	for (i = 0; i < d->nwdom; i++) {
 		struct nfv_hdomain *hd = d->wdom[i];
-		uint32_t window, share = 1;
+		uint32_t window, share = 1, nfs = 1;
+		int worker = 0;
 
 		for (s = 0; s < hd->dom.region.layout.p.nslots; s++) {
 			struct nfv_nf *nf = &hd->nf[s];
-			int cpu = pinned_cpu(nf);
+			int cpu = pinned_cpu(nf), w;
 			uint32_t n;
 
 			if (!nfv_nf_running(nf))
 				continue;
 			n = cpu >= 0 ? on_cpu[cpu] : (nrunning + d->nf_cpus - 1) / d->nf_cpus;
-			share = RTE_MAX(share, n);
-			set_turn(nf, n > 1 ? NFV_TURN_SHARED_US : 0);
+			/* The worker takes its turns there too. */
+			w = d->cpus_online == 1 || (cpu >= 0 && cpu == d->worker_cpu);
+			if (n + (uint32_t)w > share) {
+				share = n + (uint32_t)w;
+				nfs = n;
+				worker = w;
+			}
+			set_turn(nf, n + (uint32_t)w > 1 ? NFV_TURN_SHARED_US : 0);
 		}
 		window = RTE_MIN(hd->dom.region.layout.p.ring_entries, NFV_WINDOW_ALONE * share);
 		if (window != hd->window) {
-			if (share > 1)
+			if (worker)
+				RTE_LOG(INFO, NFV_WINDOW, "domain %s: up to %u packets in flight (%u NF%s share%s the worker's CPU)\n",
+					hd->dom.name, window, nfs, nfs > 1 ? "s" : "", nfs > 1 ? "" : "s");
+			else if (share > 1)
 				RTE_LOG(INFO, NFV_WINDOW, "domain %s: up to %u packets in flight (%u NFs share a CPU)\n",
 					hd->dom.name, window, share);
 			else

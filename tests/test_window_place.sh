@@ -12,7 +12,11 @@
 #    one not pinned on the 1 CPU the worker leaves: 4096), back to 2048
 #    once the NFs that shared are gone;
 #  - NFs that share a CPU with other NFs are asked for 100 us turns
-#    (nf list turn_us), the others keep NetLib's own (0).
+#    (nf list turn_us), the others keep NetLib's own (0);
+#  - an NF pinned to the worker's CPU counts the worker as one more task
+#    there (window 4096, turn 100), and the worker gives its CPU up after
+#    rounds that find no work while it is there, and only then (status
+#    worker_sleep.yields and nfs_on_its_cpu, log lines).
 . "$(dirname "$0")/lib.sh"
 need_root_hugepages 160
 [ "$(nproc)" = 2 ] || skip "the unpinned case assumes 2 CPUs (1 left to NFs); this machine has $(nproc)"
@@ -93,11 +97,33 @@ expect_window 4096 "NFs 3 to 5 gone"
 gone "$B"
 expect_window 2048 "NF 2 gone"
 expect_turns "[0]" "NF 2 gone"
+# CPU 1 is the worker's (-l 1): an NF there shares it with the worker,
+# which counts as one more task there and gives the CPU up after each
+# round that finds no work (no traffic here: every round).
+[ "$(ctl status | jq -c '[.worker_sleep.nfs_on_its_cpu, .worker_sleep.yields]')" = "[0,0]" ] ||
+	fail "the worker yielded with no NF on its CPU: $(ctl status | jq -c .worker_sleep)"
 nf 2 1; B=$NFPID
 wait_for "nfs_running 2" 20 || fail "NF 2 on CPU 1 did not register: $(ctl nf list)"
-expect_window 2048 "NFs on CPUs 0 and 1"
-expect_turns "[0,0]" "NFs on CPUs 0 and 1"
+expect_window 4096 "NFs on CPU 0 and on the worker's CPU 1"
+expect_turns "[0,100]" "NFs on CPU 0 and on the worker's CPU 1"
+Y0=$(ctl status | jq .worker_sleep.yields)
+wait_for '[ "$(ctl status | jq .worker_sleep.yields)" -gt "$Y0" ]' 5 ||
+	fail "the worker does not yield to the NF on its CPU: $(ctl status | jq -c .worker_sleep)"
+[ "$(ctl status | jq .worker_sleep.nfs_on_its_cpu)" = 1 ] ||
+	fail "status: want 1 NF on the worker's CPU: $(ctl status | jq -c .worker_sleep)"
+grep -q "1 NF shares the worker's CPU: it gives the CPU up after each round that finds no work" "$T/d.log" &&
+	grep -q "domain default: up to 4096 packets in flight (1 NF shares the worker's CPU)" "$T/d.log" ||
+	fail "no log line for the NF on the worker's CPU: $(grep -i "worker's CPU" "$T/d.log")"
 gone "$B"
+expect_window 2048 "the NF on the worker's CPU gone"
+wait_for '[ "$(ctl status | jq .worker_sleep.nfs_on_its_cpu)" = 0 ]' 5 ||
+	fail "the NF on the worker's CPU left, yet it counts: $(ctl status | jq -c .worker_sleep)"
+Y1=$(ctl status | jq .worker_sleep.yields)
+sleep 0.3
+[ "$(ctl status | jq .worker_sleep.yields)" = "$Y1" ] ||
+	fail "the worker still yields with no NF on its CPU: $(ctl status | jq -c .worker_sleep)"
+grep -q "no NF shares the worker's CPU any more: it polls without pause" "$T/d.log" ||
+	fail "no log line for the worker polling again: $(grep -i "worker's CPU" "$T/d.log")"
 # Not pinned: 2 NFs and the worker on 2 CPUs share one.
 [ "$(taskset -p $$ | sed 's/.*: //')" = 3 ] || skip "this shell is pinned: $(taskset -p $$)"
 nf 2; B=$NFPID
@@ -110,4 +136,4 @@ gone "$B"
 kill -INT "$DPID"; wait_exit "$DPID" 20 >/dev/null || fail "nfvisord did not stop"
 jq -e '.audit.ok and .audit.in_use == 0' "$T/sum.json" >/dev/null || fail "buffers lost: $(jq -c .audit "$T/sum.json")"
 
-echo "PASS: --ring-size auto fits the rings to the regions; a domain's window is 2048 for each NF on a CPU its NFs share, up to the ring"
+echo "PASS: --ring-size auto fits the rings to the regions; a domain's window is 2048 for each NF on a CPU its NFs share, up to the ring; an NF on the worker's CPU counts it, and it yields when idle"
