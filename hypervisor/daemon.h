@@ -312,6 +312,9 @@ struct nfv_daemon {
 	uint64_t last_activity_ns;	/* worker: input or NF output last seen */
 	int active;			/* worker: some since the last look */
 	int progress;			/* worker: some this round */
+	uint64_t turn_end;		/* worker: TSC when its busy turn on a
+					 * CPU NFs share ends (0: none yet) */
+	uint64_t turn_tsc;		/* NFV_TURN_SHARED_US in TSC cycles */
 	uint32_t sleep_ns;		/* worker: its next idle sleep (--idle-sleep-us) */
 	int ctl_busy;			/* worker: control work since the last look */
 	/* mailbox: control thread -> worker, one call at a time */

@@ -327,6 +327,7 @@ main(int argc, char **argv)
 		}
 	}
 	d->tx_hold_tsc = (uint64_t)d->cfg.tx_hold_us * rte_get_tsc_hz() / 1000000u;
+	d->turn_tsc = (uint64_t)NFV_TURN_SHARED_US * rte_get_tsc_hz() / 1000000u;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 

@@ -1345,6 +1345,32 @@ housekeep(struct nfv_daemon *d)
 	}
 }
 
+/*
+ * NFs on our CPU (window.c) run when we give it up, as NetLib gives it up
+ * to them: after a round that moved nothing, and after a busy turn of
+ * NFV_TURN_SHARED_US, so that what we handed them waits a turn at most
+ * (under a steady trickle a round always finds a packet, and without the
+ * turn they would run only when the scheduler takes the CPU from us).
+ */
+static void
+share_cpu(struct nfv_daemon *d)
+{
+	uint64_t now;
+
+	if (d->progress) {
+		now = rte_get_tsc_cycles();
+		if (d->turn_end == 0) {
+			d->turn_end = now + d->turn_tsc;
+			return;
+		}
+		if (now < d->turn_end)
+			return;
+	}
+	sched_yield();
+	NFV_STAT_ADD(d->tot.yields, 1);
+	d->turn_end = 0;	/* the next busy round starts a turn */
+}
+
 static int
 idle_done(struct nfv_daemon *d)
 {
@@ -1450,13 +1476,8 @@ nfv_worker_loop(struct nfv_daemon *d)
 			flush_port(d, &d->port[p]);
 		if (d->nlinked)
 			nfv_direct_sweep(d);
-		/* NFs on our CPU (window.c) run when we give it up: after a
-		 * round that moved nothing, as NetLib does when idle. */
-		if (unlikely(__atomic_load_n(&d->nfs_on_worker_cpu, __ATOMIC_RELAXED)) &&
-		    !d->progress) {
-			sched_yield();
-			NFV_STAT_ADD(d->tot.yields, 1);
-		}
+		if (unlikely(__atomic_load_n(&d->nfs_on_worker_cpu, __ATOMIC_RELAXED)))
+			share_cpu(d);
 		/* Asleep (--idle-sleep-us), every wake-up is a housekeeping
 		 * period of its own: one round, then the next sleep. */
 		if (++iter % HOUSEKEEP_EVERY == 0 || d->sleep_ns) {
