@@ -248,8 +248,8 @@ struct nfv_totals {
 	uint64_t reclaim_us_sum;
 	uint64_t sleeps;		/* --idle-sleep-us: times the worker slept */
 	uint64_t slept_ns;		/* and for how long in all */
-	uint64_t yields;		/* rounds with no work after which the
-					 * worker gave its CPU to NFs on it */
+	uint64_t yields;		/* times the worker gave its CPU to NFs
+					 * that share it (switch.c share_cpu()) */
 };
 
 struct nfv_daemon;

@@ -16,9 +16,9 @@
  * one CPU).  The worker polls without pause, so such an NF would run only
  * when the scheduler takes the CPU from it, a window of packets each time
  * slice (milliseconds).  There the worker counts as one more task on that
- * CPU, and it gives the CPU up after a round that found no work
- * (switch.c), as NetLib does when idle: the two then take turns of a
- * window each.
+ * CPU, and it gives the CPU up after a round that found no work and
+ * after a busy turn (switch.c, share_cpu()), as NetLib does: the two then
+ * take turns of up to a window each.
  */
 #include <rte_common.h>
 #include <rte_log.h>
@@ -37,6 +37,13 @@ pinned_cpu(const struct nfv_nf *nf)
 	if (nf->kind != NF_KIND_PROCESS || nf->place.cpu < 0 || nf->place.cpu >= WINDOW_MAX_CPU)
 		return -1;
 	return nf->place.cpu;
+}
+
+/* Whether an NF on @cpu (pinned_cpu()) shares the worker's CPU. */
+static int
+on_worker_cpu(const struct nfv_daemon *d, int cpu)
+{
+	return d->cpus_online == 1 || (cpu >= 0 && cpu == d->worker_cpu);
 }
 
 /*
@@ -81,14 +88,14 @@ nfv_window_update(struct nfv_daemon *d)
 			nrunning++;
 			if (cpu >= 0)
 				on_cpu[cpu]++;
-			if (d->cpus_online == 1 || (cpu >= 0 && cpu == d->worker_cpu))
-				on_worker++;
+			on_worker += (uint32_t)on_worker_cpu(d, cpu);
 		}
 	was = __atomic_load_n(&d->nfs_on_worker_cpu, __ATOMIC_RELAXED);
 	if (on_worker != was) {
 		if (on_worker)
-			RTE_LOG(INFO, NFV_WINDOW, "%u NF%s share%s the worker's CPU: it gives the CPU up after each round that finds no work (pin NFs to other CPUs to avoid the switches)\n",
-				on_worker, on_worker > 1 ? "s" : "", on_worker > 1 ? "" : "s");
+			RTE_LOG(INFO, NFV_WINDOW, "%u NF%s share%s the worker's CPU: it gives the CPU up after each round that finds no work and after each %u us busy turn (pin NFs to other CPUs to avoid the switches)\n",
+				on_worker, on_worker > 1 ? "s" : "", on_worker > 1 ? "" : "s",
+				NFV_TURN_SHARED_US);
 		else
 			RTE_LOG(INFO, NFV_WINDOW, "no NF shares the worker's CPU any more: it polls without pause\n");
 		__atomic_store_n(&d->nfs_on_worker_cpu, on_worker, __ATOMIC_RELAXED);
@@ -107,7 +114,7 @@ nfv_window_update(struct nfv_daemon *d)
 				continue;
 			n = cpu >= 0 ? on_cpu[cpu] : (nrunning + d->nf_cpus - 1) / d->nf_cpus;
 			/* The worker takes its turns there too. */
-			w = d->cpus_online == 1 || (cpu >= 0 && cpu == d->worker_cpu);
+			w = on_worker_cpu(d, cpu);
 			if (n + (uint32_t)w > share) {
 				share = n + (uint32_t)w;
 				nfs = n;

@@ -111,7 +111,7 @@ wait_for '[ "$(ctl status | jq .worker_sleep.yields)" -gt "$Y0" ]' 5 ||
 	fail "the worker does not yield to the NF on its CPU: $(ctl status | jq -c .worker_sleep)"
 [ "$(ctl status | jq .worker_sleep.nfs_on_its_cpu)" = 1 ] ||
 	fail "status: want 1 NF on the worker's CPU: $(ctl status | jq -c .worker_sleep)"
-grep -q "1 NF shares the worker's CPU: it gives the CPU up after each round that finds no work" "$T/d.log" &&
+grep -q "1 NF shares the worker's CPU: it gives the CPU up after each round that finds no work and after each 100 us busy turn" "$T/d.log" &&
 	grep -q "domain default: up to 4096 packets in flight (1 NF shares the worker's CPU)" "$T/d.log" ||
 	fail "no log line for the NF on the worker's CPU: $(grep -i "worker's CPU" "$T/d.log")"
 gone "$B"
