@@ -67,10 +67,12 @@ set_turn(struct nfv_nf *nf, uint16_t us)
 /*
  * How many NFs share an NF's CPU: the running NFs pinned to the one it is
  * pinned to, or, not pinned, the running NFs for each CPU the worker leaves
- * them (rounded up).  A domain's window is NFV_WINDOW_ALONE for each NF on
- * the most shared CPU of its NFs, up to the ring size: each NF's turn then
- * handles about as many packets however many take turns.  Worker only,
- * when NFs came or went (relink).
+ * them (rounded up), and the worker itself where an NF shares its CPU
+ * (on_worker_cpu(), which also sets nfs_on_worker_cpu for share_cpu()).
+ * A domain's window is NFV_WINDOW_ALONE for each task on the most shared
+ * CPU of its NFs, up to the ring size: each NF's turn then handles about
+ * as many packets however many take turns.  Worker only, when NFs came
+ * or went (relink).
  */
 void
 nfv_window_update(struct nfv_daemon *d)
